@@ -1,0 +1,3 @@
+from magnerve.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""magnerve's command-line interface (typer): a thin adapter over the core."""

@@ -1,0 +1,162 @@
+"""`magnerve forms` and `magnerve interactions DRUG...`: browse the knowledge base."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from magnerve.cli.common import OutputFormat, console, print_json
+from magnerve.errors import InputError
+
+__all__ = ["forms_command", "interactions_command"]
+
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", "-f", help="text for people, json for programs.")
+]
+
+
+def forms_data() -> list[dict[str, Any]]:
+    """Every form with its chemistry and what is known about it (JSON shape)."""
+    from magnerve.knowledge import load_knowledge
+
+    knowledge = load_knowledge()
+    out = []
+    for form in knowledge.forms.values():
+        out.append(
+            {
+                "form": form.id,
+                "name": form.name,
+                "oral": form.oral,
+                "elemental_fraction": (
+                    None if form.elemental_fraction is None else round(form.elemental_fraction, 4)
+                ),
+                "variants": [
+                    {
+                        "id": v.id,
+                        "name": v.name,
+                        "formula": v.formula,
+                        "molar_mass": round(v.molar_mass, 2),
+                        "elemental_fraction": round(v.elemental_fraction, 4),
+                        "default": v.default,
+                        "published_mg_percent": v.published_mg_percent,
+                    }
+                    for v in form.variant
+                ],
+                "absorption": form.absorption.rating,
+                "gi_effect": form.gi.rating,
+                "cost_tier": form.cost_tier,
+                "use": form.use.summary,
+                "note": form.note,
+                "sources": sorted({*form.sources, *form.absorption.sources, *form.gi.sources,
+                                   *form.use.sources}),
+            }
+        )
+    return out
+
+
+def forms_command(output: FormatOption = OutputFormat.text) -> None:
+    """List magnesium forms: elemental magnesium by weight, absorption, gut effect, uses.
+
+    Example:
+
+        magnerve forms --format json
+    """
+    data = forms_data()
+    if output is OutputFormat.json:
+        print_json(data)
+        return
+    from rich.table import Table
+
+    table = Table(title="Magnesium forms (elemental Mg computed from the formula)")
+    for column in ("form", "Mg %", "absorption", "gut effect", "price", "typical use"):
+        table.add_column(column)
+    for form in data:
+        fraction = form["elemental_fraction"]
+        shown = "-" if fraction is None else f"{fraction:.1%}"
+        if not form["oral"]:
+            shown += " (not oral)"
+        table.add_row(form["form"], shown, form["absorption"], form["gi_effect"],
+                      form["cost_tier"], form["use"])
+    console().print(table)
+
+
+def interactions_data(names: list[str]) -> list[dict[str, Any]]:
+    """What magnerve knows about each named medicine (JSON shape)."""
+    from magnerve.core.medications import resolve_medication
+    from magnerve.knowledge import load_knowledge
+
+    knowledge = load_knowledge()
+    out: list[dict[str, Any]] = []
+    for name in names:
+        for resolved in resolve_medication(name, (), knowledge):
+            if not resolved.recognised:
+                out.append({"query": name, "recognised": False, "given": resolved.given,
+                            "suggestion": resolved.suggestion})
+                continue
+            for entry in resolved.entries:
+                rule = entry.interaction
+                out.append(
+                    {
+                        "query": name,
+                        "recognised": True,
+                        "drug": entry.drug.id,
+                        "name": entry.drug.name,
+                        "class": rule.drug_class,
+                        "effect": rule.effect,
+                        "severity": rule.severity,
+                        "reason": rule.reason,
+                        "separable": rule.separable,
+                        "drug_then_mg_h": rule.drug_then_mg_h,
+                        "mg_then_drug_h": rule.mg_then_drug_h,
+                        "management": rule.management,
+                        "note": rule.note,
+                        "sources": list(rule.sources),
+                    }
+                )
+    return out
+
+
+def interactions_command(
+    drugs: Annotated[list[str], typer.Argument(help="Medicine names: generic, brand or salt.",
+                                               show_default=False)],
+    output: FormatOption = OutputFormat.text,
+) -> None:
+    """Show how medicines interact with magnesium and how far apart to take them.
+
+    Unknown names exit with status 1 and a suggestion: an unknown medicine is never "safe".
+
+    Example:
+
+        magnerve interactions Cipro Synthroid "doxycycline hyclate"
+    """
+    data = interactions_data(drugs)
+    unknown = [d for d in data if not d["recognised"]]
+    if output is OutputFormat.json:
+        print_json(data)
+    else:
+        from rich.table import Table
+
+        table = Table(title="Interactions with oral magnesium")
+        for column in ("medicine", "drug", "severity", "effect", "separation", "what to do"):
+            table.add_column(column)
+        for item in data:
+            if not item["recognised"]:
+                continue
+            if not item["separable"]:
+                gap = "not separable"
+            elif item["drug_then_mg_h"] is None and item["mg_then_drug_h"] is None:
+                gap = "-"
+            else:
+                gap = (f"Mg ≥{item['drug_then_mg_h']:g} h after, "
+                       f"≥{item['mg_then_drug_h']:g} h before")
+            table.add_row(item["query"], item["name"], item["severity"], item["effect"], gap,
+                          item["management"])
+        if any(d["recognised"] for d in data):
+            console().print(table)
+    if unknown:
+        first = unknown[0]
+        hint = f" Did you mean '{first['suggestion']}'?" if first["suggestion"] else ""
+        raise InputError("DRUG", first["given"], "a medicine in the knowledge base",
+                         message=f"'{first['given']}' is not in magnerve's knowledge base, so "
+                         f"its interactions with magnesium are unknown.{hint}")

@@ -1,0 +1,157 @@
+"""Readable text renderings (rich) of plans and knowledge, for people at a terminal.
+
+Renderers only format: every decision is already in the Plan. Colours carry the status, but
+every status and severity is also written out in words so the text reads the same without
+colour (and when piped).
+"""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from magnerve.cli.common import console
+from magnerve.core.plan import Plan
+
+__all__ = ["render_plan"]
+
+STATUS_STYLE = {
+    "start": ("START", "bold green"),
+    "start_with_caution": ("START WITH CAUTION", "bold yellow"),
+    "see_clinician_first": ("SEE A CLINICIAN FIRST", "bold magenta"),
+    "do_not_start": ("DO NOT START", "bold red"),
+}
+SEVERITY_STYLE = {
+    "info": ("info", "cyan"),
+    "caution": ("caution", "yellow"),
+    "see_clinician": ("see clinician", "magenta"),
+    "stop": ("STOP", "bold red"),
+}
+GRADE_TEXT = {
+    "moderate": "moderate",
+    "low": "low",
+    "very_low": "very low",
+    "none_found": "no trials found",
+    "recommended_against": "guideline advises against",
+}
+
+
+def _short(text: str, width: int = 110) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def plan_renderables(plan: Plan, *, explain: bool = False) -> list[object]:
+    label, style = STATUS_STYLE[plan.status]
+    out: list[object] = []
+    if plan.recommended_form:
+        form = next(f for f in plan.forms if f.form == plan.recommended_form)
+        headline = (f"{form.name}: {plan.daily_target_mg} mg/day elemental magnesium "
+                    f"(upper limit {plan.upper_limit_mg} mg/day, {plan.jurisdiction})")
+    else:
+        limit = f"{plan.upper_limit_mg} mg/day" if plan.upper_limit_mg else "not established"
+        headline = f"No supplement plan (upper limit {limit}, {plan.jurisdiction})"
+    out.append(Panel(Group(Text(label, style=style), Text(headline)), title="magnerve plan",
+                     border_style=style.split()[-1]))
+
+    if plan.reasons:
+        why = Table(title="Why", title_justify="left", show_header=False, box=None,
+                    pad_edge=False, expand=False)
+        why.add_column(no_wrap=True)
+        why.add_column()
+        for reason in plan.reasons:
+            sev, sev_style = SEVERITY_STYLE[reason.severity]
+            why.add_row(Text(sev, style=sev_style), reason.message)
+        out.append(why)
+
+    if plan.forms and plan.recommended_form:
+        forms = Table(title="Forms (best first)", title_justify="left")
+        forms.add_column("form")
+        forms.add_column("score", justify="right")
+        forms.add_column("Mg %", justify="right")
+        forms.add_column("why")
+        for ranked in plan.forms[:4]:
+            fraction = "" if ranked.elemental_fraction is None else f"{ranked.elemental_fraction:.1%}"
+            forms.add_row(ranked.form, str(ranked.score), fraction,
+                          _short(" ".join(ranked.reasons[-2:]), 90))
+        out.append(forms)
+
+    if plan.titration:
+        steps = Table(title="Titration", title_justify="left")
+        steps.add_column("from day", justify="right")
+        steps.add_column("mg/day", justify="right")
+        steps.add_column("doses/day", justify="right")
+        for step in plan.titration:
+            steps.add_row(str(step.day), str(step.elemental_mg_per_day), str(step.doses_per_day))
+        out.append(steps)
+
+    if plan.schedule:
+        day = Table(title="Maintenance day", title_justify="left")
+        day.add_column("time")
+        day.add_column("mg", justify="right")
+        day.add_column("form")
+        day.add_column("note")
+        for dose in plan.schedule:
+            day.add_row(dose.time, str(dose.elemental_mg), dose.form, dose.note)
+        out.append(day)
+    elif plan.daily_target_mg > 0:
+        out.append(Text("Maintenance day: no safe timetable could be made (see Why).",
+                        style="magenta"))
+
+    if plan.interactions:
+        meds = Table(title="Interactions", title_justify="left")
+        meds.add_column("medicine")
+        meds.add_column("severity")
+        meds.add_column("what to do")
+        for item in plan.interactions:
+            meds.add_row(f"{item.medication} ({item.drug})", item.severity,
+                         _short(item.management, 100))
+        out.append(meds)
+
+    if plan.evidence:
+        evidence = Table(title="Evidence", title_justify="left", show_header=False, box=None)
+        evidence.add_column(no_wrap=True)
+        evidence.add_column()
+        for item in plan.evidence:
+            evidence.add_row(f"{item.condition} ({GRADE_TEXT.get(item.grade, item.grade)})",
+                             item.summary)
+        out.append(evidence)
+
+    if plan.follow_up:
+        follow = Table(title="Follow-up", title_justify="left", show_header=False, box=None)
+        follow.add_column(justify="right", no_wrap=True)
+        follow.add_column()
+        for item in plan.follow_up:
+            follow.add_row(f"day {item.day}", item.action)
+        out.append(follow)
+
+    if plan.assumptions:
+        out.append(Text("Assumed: " + " ".join(plan.assumptions), style="dim"))
+
+    sources = Text("Sources: ", style="bold")
+    sources.append("; ".join(f"[{s.id}] {_short(s.citation, 70)}" for s in plan.sources),
+                   style="dim")
+    out.append(sources)
+    out.append(Text(plan.disclaimer, style="italic"))
+
+    if explain:
+        trace = Table(title="Rules that ran (--explain)", title_justify="left")
+        trace.add_column("rule")
+        trace.add_column("fired")
+        trace.add_column("outcome")
+        trace.add_column("inputs")
+        for step in plan.trace:
+            inputs = ", ".join(f"{k}={v}" for k, v in step.inputs.items() if v not in (None, [],
+                                                                                      {}, ""))
+            trace.add_row(step.rule, "yes" if step.fired else "no", step.outcome,
+                          _short(inputs, 80))
+        out.append(trace)
+    return out
+
+
+def render_plan(plan: Plan, *, explain: bool = False, out: Console | None = None) -> None:
+    """Print a plan for a person at a terminal."""
+    target = out or console()
+    for item in plan_renderables(plan, explain=explain):
+        target.print(item)

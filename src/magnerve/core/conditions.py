@@ -1,0 +1,121 @@
+"""Normalise conditions (free text, ICD-10, SNOMED CT) to the knowledge base's concepts.
+
+"CKD stage 3b", "stage 4 chronic kidney disease", "ICD10:N18.4", "SNOMED:431857002" and
+"type 2 diabetes with painful neuropathy" all become concept ids. Text matching is by whole
+words, longest phrase first; an entry that matches nothing is reported as unrecognised so
+the planner can fail closed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from magnerve.core.text import normalize
+from magnerve.knowledge import Knowledge
+
+__all__ = ["ConditionMatch", "resolve_condition"]
+
+_CODE = re.compile(
+    r"^\s*(?P<system>icd[\s-]*10(?:[\s-]*cm)?|snomed(?:[\s-]*ct)?|sct)\s*[:\s]\s*(?P<code>\S+)\s*$",
+    re.IGNORECASE,
+)
+_BARE_ICD = re.compile(r"^\s*([A-TV-Z][0-9][0-9A-Z](?:\.?[0-9A-Z]{1,4})?)\s*$", re.IGNORECASE)
+_BARE_SNOMED = re.compile(r"^\s*(\d{6,18})\s*$")
+_STAGE = re.compile(
+    r"\b(?:stage|g|grade|ckd)\s*(?P<stage>[1-5]|iv|v|iii|ii|i)\s*(?P<sub>a|b)?\b"
+)
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5"}
+_MAX_TERM_WORDS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionMatch:
+    """What one condition entry resolved to (empty ``concepts`` means unrecognised)."""
+
+    given: str
+    concepts: tuple[str, ...]
+    stage: str | None = None
+
+
+def _icd_key(code: str) -> str:
+    code = code.strip().upper().replace(" ", "")
+    if "." not in code and len(code) > 3:
+        code = f"{code[:3]}.{code[3:]}"
+    return code
+
+
+def _match_icd(code: str, knowledge: Knowledge) -> list[str]:
+    key = _icd_key(code)
+    best: tuple[int, str] | None = None
+    for cond in knowledge.conditions.values():
+        for prefix in cond.icd10:
+            if key.startswith(prefix) and (best is None or len(prefix) > best[0]):
+                best = (len(prefix), cond.id)
+    return [best[1]] if best else []
+
+
+def _match_snomed(code: str, knowledge: Knowledge) -> list[str]:
+    return [c.id for c in knowledge.conditions.values() if code.strip() in c.snomed]
+
+
+def _match_text(text: str, knowledge: Knowledge) -> list[str]:
+    words = normalize(text).split()
+    found: list[str] = []
+    i = 0
+    while i < len(words):
+        for n in range(min(_MAX_TERM_WORDS, len(words) - i), 0, -1):
+            concept = knowledge.condition_terms.get(" ".join(words[i : i + n]))
+            if concept is not None:
+                found.append(concept)
+                i += n
+                break
+        else:
+            i += 1
+    return found
+
+
+def _stage(text: str) -> str | None:
+    match = _STAGE.search(normalize(text))
+    if not match:
+        return None
+    stage = match["stage"]
+    return _ROMAN.get(stage, stage) + (match["sub"] or "")
+
+
+def _with_implied(concepts: list[str], knowledge: Knowledge) -> tuple[str, ...]:
+    out: list[str] = []
+    pending = list(concepts)
+    while pending:
+        concept = pending.pop(0)
+        if concept not in out:
+            out.append(concept)
+            pending.extend(knowledge.conditions[concept].implies)
+    return tuple(out)
+
+
+def resolve_condition(text: str, knowledge: Knowledge) -> ConditionMatch:
+    """Resolve one condition entry (text or code) to concept ids, with a CKD stage if any."""
+    stage: str | None = None
+    coded = _CODE.match(text)
+    if coded:
+        system = coded["system"].lower()
+        concepts = (
+            _match_icd(coded["code"], knowledge)
+            if system.startswith("icd")
+            else _match_snomed(coded["code"], knowledge)
+        )
+    elif _BARE_SNOMED.match(text):
+        concepts = _match_snomed(text, knowledge)
+    elif _BARE_ICD.match(text) and not knowledge.condition_terms.get(normalize(text)):
+        concepts = _match_icd(text, knowledge)
+    else:
+        concepts = _match_text(text, knowledge)
+        if any(knowledge.conditions[c].staged for c in concepts):
+            stage = _stage(text)
+            if stage is not None:
+                concepts.append(f"ckd{stage[0]}")
+    for concept in concepts:
+        if concept.startswith("ckd") and concept[3:].isdigit():
+            stage = stage or concept[3:]
+    return ConditionMatch(text, _with_implied(concepts, knowledge), stage)
