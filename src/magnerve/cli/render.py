@@ -72,7 +72,8 @@ def plan_renderables(plan: Plan, *, explain: bool = False) -> list[object]:
         forms.add_column("Mg %", justify="right")
         forms.add_column("why")
         for ranked in plan.forms[:4]:
-            fraction = "" if ranked.elemental_fraction is None else f"{ranked.elemental_fraction:.1%}"
+            share = ranked.elemental_fraction
+            fraction = "" if share is None else f"{share:.1%}"
             forms.add_row(ranked.form, str(ranked.score), fraction,
                           _short(" ".join(ranked.reasons[-2:]), 90))
         out.append(forms)
@@ -104,9 +105,9 @@ def plan_renderables(plan: Plan, *, explain: bool = False) -> list[object]:
         meds.add_column("medicine")
         meds.add_column("severity")
         meds.add_column("what to do")
-        for item in plan.interactions:
-            meds.add_row(f"{item.medication} ({item.drug})", item.severity,
-                         _short(item.management, 100))
+        for finding in plan.interactions:
+            meds.add_row(f"{finding.medication} ({finding.drug})", finding.severity,
+                         _short(finding.management, 100))
         out.append(meds)
 
     if plan.evidence:
@@ -122,8 +123,8 @@ def plan_renderables(plan: Plan, *, explain: bool = False) -> list[object]:
         follow = Table(title="Follow-up", title_justify="left", show_header=False, box=None)
         follow.add_column(justify="right", no_wrap=True)
         follow.add_column()
-        for item in plan.follow_up:
-            follow.add_row(f"day {item.day}", item.action)
+        for action in plan.follow_up:
+            follow.add_row(f"day {action.day}", action.action)
         out.append(follow)
 
     if plan.assumptions:
@@ -141,10 +142,11 @@ def plan_renderables(plan: Plan, *, explain: bool = False) -> list[object]:
         trace.add_column("fired")
         trace.add_column("outcome")
         trace.add_column("inputs")
-        for step in plan.trace:
-            inputs = ", ".join(f"{k}={v}" for k, v in step.inputs.items() if v not in (None, [],
-                                                                                      {}, ""))
-            trace.add_row(step.rule, "yes" if step.fired else "no", step.outcome,
+        for rule in plan.trace:
+            inputs = ", ".join(
+                f"{k}={v}" for k, v in rule.inputs.items() if v not in (None, [], {}, "")
+            )
+            trace.add_row(rule.rule, "yes" if rule.fired else "no", rule.outcome,
                           _short(inputs, 80))
         out.append(trace)
     return out

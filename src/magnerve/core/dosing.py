@@ -23,7 +23,7 @@ __all__ = ["Target", "doses_per_day", "round_down", "target_dose", "titrate"]
 
 def round_down(mg: float, step: int) -> int:
     """Round down to a whole number of steps (never up: rounding must not raise a dose)."""
-    return max(0, int(math.floor(mg / step + 1e-9)) * step)
+    return max(0, math.floor(mg / step + 1e-9) * step)
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,8 +62,8 @@ def _current_supplements(
         if supplement.elemental_mg is not None:
             known += supplement.elemental_mg
         else:
-            described = supplement.form or "a magnesium supplement"
-            if supplement.form in knowledge.forms:
+            described = "a magnesium supplement"
+            if supplement.form is not None:
                 described = knowledge.forms[supplement.form].name.lower()
             unknown.append(described)
     if unknown:

@@ -292,7 +292,7 @@ _BOOLEANS = (
     "pregnant", "breastfeeding", "dialysis", "gi_sensitive", "diarrhea_prone", "constipation",
     "sleep_problems", "anxiety", "muscle_cramps", "fatigue", "clinician_supervised",
 )
-_EXPECTED.update({name: "true or false" for name in _BOOLEANS})
+_EXPECTED.update(dict.fromkeys(_BOOLEANS, "true or false"))
 
 _MODELS: dict[str, type[BaseModel]] = {
     "": Profile,
@@ -352,9 +352,8 @@ def _translate(exc: ValidationError, data: object) -> InputError:
     if isinstance(problem, _Problem):
         cls = UnitError if problem.unit else ProfileError
         return cls(path or "profile", value, problem.expected, suggestion=problem.suggestion)
-    expected = _EXPECTED.get(pattern)
-    if expected is None:
-        expected = error["msg"][0].lower() + error["msg"][1:]
+    msg = str(error["msg"])
+    expected = _EXPECTED.get(pattern) or msg[0].lower() + msg[1:]
     if pattern in ("sex", "jurisdiction") and isinstance(value, str):
         choices = ("female", "male") if pattern == "sex" else ("US", "UK", "EU")
         near = _JURISDICTION_ALIASES.get(value.strip().upper()) or suggest(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from itertools import combinations
+from itertools import combinations, pairwise
 
 from magnerve.core.plan import Dose
 from magnerve.core.units import format_clock, parse_clock
@@ -119,11 +119,12 @@ def _choose(
         return (meals[-1],) if prefer_evening else (meals[0],)
     best: tuple[tuple[int, int, int], tuple[_Slot, ...]] | None = None
     for combo in combinations(feasible, count):
-        gaps = [b.offset - a.offset for a, b in zip(combo, combo[1:], strict=False)]
+        gaps = [b.offset - a.offset for a, b in pairwise(combo)]
         smallest = min(gaps)
         if smallest < min_gap:
             continue
-        key = (sum(s.meal for s in combo), min(smallest, 8 * 60), combo[-1].offset - combo[0].offset)
+        spread = combo[-1].offset - combo[0].offset
+        key = (sum(s.meal for s in combo), min(smallest, 8 * 60), spread)
         if best is None or key > best[0]:
             best = (key, combo)
     return None if best is None else best[1]

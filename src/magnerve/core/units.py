@@ -103,7 +103,7 @@ def parse_serum(raw: object, field: str = "serum_magnesium") -> Serum:
             raise UnitError(field, raw, f"a number with its unit ({SERUM_UNITS_TEXT}); the "
                             "units differ too much to guess")
     else:
-        raise UnitError(field, raw, f'text like "0.82 mmol/L" or {{value, unit}}')
+        raise UnitError(field, raw, 'text like "0.82 mmol/L" or {value, unit}')
     if number != number or number in (float("inf"), float("-inf")):  # NaN or infinite
         raise UnitError(field, raw, "a finite number")
     try:
