@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import typer
 
-from magnerve.cli.knowledge_cmd import forms_command, interactions_command
+from magnerve.cli.knowledge_cmd import forms_command, interactions_command, sources_command
 from magnerve.cli.plan_cmd import plan_command
 from magnerve.errors import MagnerveError
 
@@ -43,6 +43,7 @@ app = typer.Typer(
 app.command("plan")(plan_command)
 app.command("forms")(forms_command)
 app.command("interactions")(interactions_command)
+app.command("sources")(sources_command)
 
 
 def _register_optional() -> None:

@@ -9,7 +9,7 @@ import typer
 from magnerve.cli.common import OutputFormat, console, print_json
 from magnerve.errors import InputError
 
-__all__ = ["forms_command", "interactions_command"]
+__all__ = ["forms_command", "interactions_command", "sources_command"]
 
 FormatOption = Annotated[
     OutputFormat, typer.Option("--format", "-f", help="text for people, json for programs.")
@@ -160,3 +160,38 @@ def interactions_command(
         raise InputError("DRUG", first["given"], "a medicine in the knowledge base",
                          message=f"'{first['given']}' is not in magnerve's knowledge base, so "
                          f"its interactions with magnesium are unknown.{hint}")
+
+
+def sources_command(
+    ids: Annotated[
+        list[str] | None,
+        typer.Argument(help="Source ids to show (default: all).", show_default=False),
+    ] = None,
+    output: FormatOption = OutputFormat.text,
+) -> None:
+    """Show full citations for source ids used in plans and the knowledge files.
+
+    Example:
+
+        magnerve sources pickering2011 park2020
+    """
+    from magnerve.core.text import suggest
+    from magnerve.knowledge import load_knowledge
+
+    knowledge = load_knowledge()
+    wanted = ids or list(knowledge.sources)
+    for source_id in wanted:
+        if source_id not in knowledge.sources:
+            raise InputError("ID", source_id, "a source id", suggestion=suggest(
+                source_id, knowledge.sources))
+    data = [knowledge.sources[i].model_dump(exclude_none=True) for i in wanted]
+    if output is OutputFormat.json:
+        print_json(data)
+        return
+    out = console()
+    for item in data:
+        out.print(f"[bold]{item['id']}[/bold] ({item['kind']}) {item['citation']}")
+        if "url" in item:
+            out.print(f"    {item['url']}", style="dim")
+        if "note" in item:
+            out.print(f"    Note: {item['note']}", style="dim italic")

@@ -71,11 +71,11 @@ def plan_renderables(plan: Plan, *, explain: bool = False) -> list[object]:
         forms.add_column("score", justify="right")
         forms.add_column("Mg %", justify="right")
         forms.add_column("why")
-        for ranked in plan.forms[:4]:
+        for ranked in plan.forms[:3]:
             share = ranked.elemental_fraction
             fraction = "" if share is None else f"{share:.1%}"
             forms.add_row(ranked.form, str(ranked.score), fraction,
-                          _short(" ".join(ranked.reasons[-2:]), 90))
+                          _short(" ".join(ranked.reasons[1:] or ranked.reasons[:1]), 120))
         out.append(forms)
 
     if plan.titration:
@@ -131,8 +131,8 @@ def plan_renderables(plan: Plan, *, explain: bool = False) -> list[object]:
         out.append(Text("Assumed: " + " ".join(plan.assumptions), style="dim"))
 
     sources = Text("Sources: ", style="bold")
-    sources.append("; ".join(f"[{s.id}] {_short(s.citation, 70)}" for s in plan.sources),
-                   style="dim")
+    sources.append(", ".join(s.id for s in plan.sources), style="dim")
+    sources.append("  (full citations: --format json or magnerve sources)", style="dim italic")
     out.append(sources)
     out.append(Text(plan.disclaimer, style="italic"))
 
