@@ -57,7 +57,9 @@ def random_profile(rng: random.Random) -> dict[str, Any]:
     if rng.random() < 0.2:
         profile["current_supplements"] = [{"form": "citrate", "elemental_mg": rng.randint(50, 400)}]
     if rng.random() < 0.5:
-        profile["routine"] = {"wake": "06:30", "sleep": "22:30", "meals": ["07:00", "12:30", "19:00"]}
+        profile["routine"] = {
+            "wake": "06:30", "sleep": "22:30", "meals": ["07:00", "12:30", "19:00"]
+        }
     return profile
 
 

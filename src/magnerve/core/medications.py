@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from magnerve.core.text import normalize, suggest
 from magnerve.knowledge import DrugEntry, Knowledge
 
-__all__ = ["ResolvedMedication", "resolve_medication"]
+__all__ = ["ResolvedMedication", "magnesium_form", "resolve_medication"]
 
 #: Words about dose form or strength, never part of a generic name.
 _FORMULATION = frozenset(
@@ -102,3 +102,9 @@ def resolve_medication(
 def _suggest(name: str, knowledge: Knowledge) -> str | None:
     words = _strip(normalize(name).split(), _FORMULATION)
     return suggest(" ".join(words), knowledge.drug_names, cutoff=85)
+
+
+def magnesium_form(name: str, knowledge: Knowledge) -> str | None:
+    """The form id when a "medicine" is really a magnesium supplement ("Mag glycinate 400mg")."""
+    words = _strip(normalize(name).split(), _FORMULATION)
+    return knowledge.form_names.get(" ".join(words)) if words else None

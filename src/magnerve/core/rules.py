@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 
 from magnerve.core.conditions import ConditionMatch
 from magnerve.core.findings import Findings
-from magnerve.core.medications import ResolvedMedication
+from magnerve.core.medications import ResolvedMedication, magnesium_form
 from magnerve.core.plan import InteractionFinding
 from magnerve.core.profile import Profile
-from magnerve.core.text import normalize
 from magnerve.core.units import format_clock
 from magnerve.knowledge import Knowledge
 
@@ -92,7 +91,7 @@ def _medications(
     seen: set[tuple[str, str]] = set()
     for med in medications:
         if not med.recognised:
-            if normalize(med.given) in knowledge.form_names:
+            if magnesium_form(med.given, knowledge) is not None:
                 facts.unknown_supplement.append(med.given)
                 findings.rule("medications.magnesium_supplement", True,
                               "a magnesium supplement listed as a medicine", medication=med.given)
