@@ -111,6 +111,11 @@ def resolve_condition(text: str, knowledge: Knowledge) -> ConditionMatch:
         concepts = _match_icd(text, knowledge)
     else:
         concepts = _match_text(text, knowledge)
+        for cond in knowledge.conditions.values():
+            if cond.when_together and cond.id not in concepts and all(
+                c in concepts for c in cond.when_together
+            ):
+                concepts.append(cond.id)
         if any(knowledge.conditions[c].staged for c in concepts):
             stage = _stage(text)
             if stage is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from magnerve.core.conditions import resolve_condition
-from magnerve.core.dosing import doses_per_day, target_dose, titrate
+from magnerve.core.dosing import doses_per_day, round_down, target_dose, titrate
 from magnerve.core.findings import Findings
 from magnerve.core.forms import rank_forms
 from magnerve.core.intake import reference_intake, upper_limit
@@ -27,7 +27,7 @@ from magnerve.core.plan import (
 )
 from magnerve.core.profile import Profile
 from magnerve.core.rules import SafetyFacts, assess
-from magnerve.core.schedule import Separation, build_timetable
+from magnerve.core.schedule import Separation, TimetableResult, build_timetable
 from magnerve.knowledge import Knowledge
 
 __all__ = ["DISCLAIMER", "plan"]
@@ -104,9 +104,13 @@ def _follow_up(
     codes = {r.code for r in findings.reasons}
     items: list[FollowUp] = []
     if target_mg <= 0:
-        items.append(FollowUp(0, "Do not start magnesium supplements. Take this plan to your "
-                                 "clinician and discuss the reasons above."))
-        return tuple(items)
+        if findings.has_severity("stop"):
+            action = ("Do not start magnesium supplements. Take this plan to your clinician and "
+                      "discuss the reasons above.")
+        else:
+            action = ("This plan adds no magnesium supplement. Discuss the reasons above with "
+                      "your clinician or pharmacist before taking any.")
+        return (FollowUp(0, action),)
     items.append(
         FollowUp(0, f"Before day 1: score your pain (0-10) every day for at least "
                     f"{policy.baseline_days} days. This is your baseline for judging whether "
@@ -150,6 +154,45 @@ def _sources(knowledge: Knowledge, groups: Iterable[Iterable[str]]) -> tuple[Sou
     )
 
 
+def _fit_timetable(
+    profile: Profile,
+    knowledge: Knowledge,
+    findings: Findings,
+    target_mg: int,
+    form: str,
+    separations: list[Separation],
+) -> tuple[int, TimetableResult]:
+    """Place the target's doses; with too few safe times, fewer (smaller) doses or none."""
+    dosing = knowledge.dosing
+    routine = profile.routine
+
+    def attempt(mg: int, doses: int) -> TimetableResult:
+        return build_timetable(
+            mg, doses, form, separations, dosing, wake=routine.wake, sleep=routine.sleep,
+            meals=tuple(routine.meals), prefer_evening=profile.sleep_problems,
+        )
+
+    doses = doses_per_day(target_mg, dosing)
+    timetable = attempt(target_mg, doses)
+    drugs = [s.drug for s in separations if s.times]
+    findings.rule("timetable", target_mg > 0, "feasible" if timetable.feasible else "infeasible",
+                  separations=drugs, doses=doses)
+    if target_mg <= 0 or timetable.feasible:
+        return target_mg, timetable
+    per_dose = dosing.split.single_dose_max_mg
+    for fewer in range(doses - 1, 0, -1):
+        reduced = round_down(min(target_mg, fewer * per_dose), dosing.target.round_mg)
+        smaller = attempt(reduced, fewer)
+        if smaller.feasible:
+            findings.add("dose_reduced_for_timetable", doses=fewer, drugs=", ".join(drugs),
+                         target=reduced, per_dose=per_dose, wanted=target_mg)
+            findings.rule("timetable.fewer_doses", True, f"{reduced} mg/day in {fewer} dose(s)",
+                          wanted_mg=target_mg)
+            return reduced, smaller
+    findings.add("schedule_infeasible", drugs=", ".join(timetable.blocking or drugs))
+    return 0, attempt(0, 0)
+
+
 def plan(profile: Profile, knowledge: Knowledge) -> Plan:
     """Make a safe, cited plan for ``profile``. Pure and deterministic."""
     findings = Findings(knowledge)
@@ -170,25 +213,31 @@ def plan(profile: Profile, knowledge: Knowledge) -> Plan:
         child_cap = reference_intake(knowledge, profile.jurisdiction, profile.age, profile.sex,
                                      state).mg
     stop = findings.has_severity("stop")
+    adult = profile.age >= knowledge.threshold("adult_age")
+    # Supervision may lift an adult's target above the upper limit; never a child's.
+    supervised = profile.clinician_supervised and adult
     target = target_dose(
         knowledge.dosing,
         upper_limit_mg=limit.mg,
         current_mg=current_mg,
-        supervised=profile.clinician_supervised,
+        supervised=supervised,
         intake_cap_mg=child_cap,
     )
     target_mg = 0 if stop else target.mg
     findings.rule("target", True, f"{target_mg} mg/day", upper_limit_mg=limit.mg,
                   limit_from=limit.jurisdiction, current_mg=current_mg, wanted_mg=target.wanted,
-                  supervised=profile.clinician_supervised, child_cap_mg=child_cap, stop=stop)
+                  supervised=supervised, child_cap_mg=child_cap, stop=stop)
     if not stop and limit.mg is not None:
         if target.capped:
             findings.add("dose_capped_at_upper_limit", wanted=target.wanted, target=target.mg,
                          limit=limit.mg, jurisdiction=limit.jurisdiction, sources=limit.sources)
-        if target.mg <= 0:
+        if not supervised and current_mg >= limit.mg:
             findings.add("at_upper_limit_already", current=f"{current_mg:g}", limit=limit.mg,
                          sources=limit.sources)
-        elif profile.clinician_supervised and target.above_limit:
+        elif target.mg <= 0 and current_mg > 0:
+            findings.add("current_supplements_meet_target", current=f"{current_mg:g}",
+                         wanted=target.wanted)
+        elif supervised and target.above_limit:
             findings.add("above_upper_limit_supervised", target=target.mg, limit=limit.mg,
                          jurisdiction=limit.jurisdiction)
 
@@ -199,9 +248,20 @@ def plan(profile: Profile, knowledge: Knowledge) -> Plan:
     if not forms:
         findings.add("all_forms_avoided", detail=", ".join(avoided))
         target_mg = 0
+
+    # Timetable before titration: the target may have to shrink to fit medicine times.
+    separations = [
+        Separation.from_hours(drug, times, before, after, separable)
+        for drug, times, before, after, separable in facts.separations
+    ]
+    if target_mg > 0 and any(not s.separable for s in separations):
+        target_mg = 0  # interaction_not_separable already explains why no dose is given
+    target_mg, timetable = _fit_timetable(
+        profile, knowledge, findings, target_mg, forms[0].form if forms else "unknown",
+        separations,
+    )
     recommended = forms[0].form if forms and target_mg > 0 else None
 
-    # Titration and timetable.
     sensitive = profile.gi_sensitive or profile.diarrhea_prone or "malabsorption" in facts.concepts
     titration = titrate(target_mg, knowledge.dosing, sensitive=sensitive)
     findings.rule("titration", bool(titration), f"{len(titration)} steps", sensitive=sensitive,
@@ -210,27 +270,6 @@ def plan(profile: Profile, knowledge: Knowledge) -> Plan:
     pills = profile.preferences.max_pills_per_day
     if pills is not None and final_doses > pills:
         findings.add("pill_limit_conflict", limit=pills, doses=final_doses, target=target_mg)
-    routine = profile.routine
-    separations = [
-        Separation.from_hours(drug, times, before, after, separable)
-        for drug, times, before, after, separable in facts.separations
-    ]
-    timetable = build_timetable(
-        target_mg,
-        final_doses,
-        recommended or "unknown",
-        separations,
-        knowledge.dosing,
-        wake=routine.wake,
-        sleep=routine.sleep,
-        meals=tuple(routine.meals),
-        prefer_evening=profile.sleep_problems,
-    )
-    findings.rule("timetable", target_mg > 0, "feasible" if timetable.feasible else "infeasible",
-                  separations=[s.drug for s in separations], doses=final_doses)
-    not_separable = any(not s.separable for s in separations)
-    if target_mg > 0 and not timetable.feasible and not not_separable:
-        findings.add("schedule_infeasible", drugs=", ".join(timetable.blocking))
 
     evidence = _evidence(facts, knowledge)
     form_name = knowledge.forms[recommended].name if recommended else None
@@ -254,7 +293,7 @@ def plan(profile: Profile, knowledge: Knowledge) -> Plan:
             knowledge.dosing.follow_up.sources,
         ],
     )
-    assumptions = list(timetable.assumptions) if target_mg > 0 else []
+    assumptions = list(timetable.assumptions) if timetable.doses else []
     if limit.note:
         assumptions.append(limit.note)
     if unknown_supplements:

@@ -16,6 +16,7 @@ from magnerve.core.findings import Findings
 from magnerve.core.medications import ResolvedMedication, magnesium_form
 from magnerve.core.plan import InteractionFinding
 from magnerve.core.profile import Profile
+from magnerve.core.text import normalize
 from magnerve.core.units import format_clock
 from magnerve.knowledge import Knowledge
 
@@ -88,7 +89,7 @@ def _medications(
     findings: Findings,
     facts: SafetyFacts,
 ) -> None:
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str, tuple[int, ...]]] = set()
     for med in medications:
         if not med.recognised:
             if magnesium_form(med.given, knowledge) is not None:
@@ -103,14 +104,17 @@ def _medications(
             continue
         for entry in med.entries:
             drug, rule = entry.drug, entry.interaction
-            if (med.given, drug.id) in seen:
+            # The same medicine listed twice (e.g. different times) keeps every entry.
+            if (med.given, drug.id, med.times) in seen:
                 continue
-            seen.add((med.given, drug.id))
+            seen.add((med.given, drug.id, med.times))
             times = tuple(format_clock(t) for t in med.times)
+            named = (drug.name if normalize(drug.name) == normalize(med.given)
+                     else f"{drug.name} ({med.given})")
             findings.rule("medications.interaction", rule.effect != "none", rule.id,
                           medication=med.given, drug=drug.id, times=list(times))
-            findings.add(rule.reason, drug=drug.name, medication=med.given,
-                         management=rule.management, sources=rule.sources)
+            findings.add(rule.reason, drug_named=named, management=rule.management,
+                         sources=rule.sources)
             if rule.effect == "none" or rule.severity == "none":
                 continue
             facts.interactions.append(
@@ -140,9 +144,8 @@ def _medications(
                          rule.mg_then_drug_h or 0.0, rule.separable)
                     )
                 elif rule.separable:
-                    findings.add("medication_time_unknown", drug=drug.name,
-                                 medication=med.given, management=rule.management,
-                                 sources=rule.sources)
+                    findings.add("medication_time_unknown", drug_named=named,
+                                 management=rule.management, sources=rule.sources)
                 else:
                     facts.separations.append((drug.name, (), 0.0, 0.0, False))
     digoxin = any(i.drug == "digoxin" for i in facts.interactions)
@@ -249,18 +252,29 @@ def _serum(
     if serum is None:
         findings.rule("serum_magnesium", False, "not given", serum_magnesium=None)
         return
-    high = knowledge.threshold("serum_high_mmol_l")
-    low = knowledge.threshold("serum_low_mmol_l")
-    optimal = knowledge.threshold("serum_optimal_low_mmol_l")
     shown = str(serum) if serum.unit == "mmol/L" else f"{serum} = {serum.mmol_l:.2f} mmol/L"
     inputs = {"serum_magnesium": str(serum), "mmol_l": round(serum.mmol_l, 3)}
-    if serum.mmol_l > high:
-        findings.add("hypermagnesemia", detail=f"{shown}, above {high:g} mmol/L")
+
+    def cut(name: str) -> tuple[float, float, str]:
+        """(value to compare, threshold, unit): in the reported unit when published in it."""
+        threshold = knowledge.thresholds[name]
+        published = threshold.in_unit(serum.unit)
+        if published is not None:
+            return serum.value, published, serum.unit
+        return serum.mmol_l, threshold.value, threshold.unit
+
+    value, high, unit = cut("serum_high_mmol_l")
+    if value > high:
+        findings.add("hypermagnesemia", detail=f"{shown}, above {high:g} {unit}")
         findings.rule("serum_magnesium", True, "hypermagnesemia", **inputs)
-    elif serum.mmol_l < low:
-        findings.add("hypomagnesemia", detail=f"{shown}, below {low:g} mmol/L")
+        return
+    value, low, unit = cut("serum_low_mmol_l")
+    if value < low:
+        findings.add("hypomagnesemia", detail=f"{shown}, below {low:g} {unit}")
         findings.rule("serum_magnesium", True, "hypomagnesemia", **inputs)
-    elif serum.mmol_l < optimal:
+        return
+    value, optimal, _ = cut("serum_optimal_low_mmol_l")
+    if value < optimal:
         findings.add("serum_low_normal", detail=shown)
         findings.rule("serum_magnesium", True, "serum_low_normal", **inputs)
     else:

@@ -103,7 +103,11 @@ class _Slot:
 
 def _slots(wake: int, sleep: int, meals: tuple[int, ...], grid: int) -> list[_Slot]:
     span = (sleep - wake) % DAY or DAY
-    slots = {(m - wake) % DAY: _Slot((m - wake) % DAY, m % DAY, True) for m in meals}
+    slots = {
+        (m - wake) % DAY: _Slot((m - wake) % DAY, m % DAY, True)
+        for m in meals
+        if (m - wake) % DAY <= span  # a meal outside the waking day is not a dose time
+    }
     for offset in range(0, span + 1, grid):
         slots.setdefault(offset, _Slot(offset, (wake + offset) % DAY, False))
     return sorted(slots.values(), key=lambda s: s.offset)
@@ -165,8 +169,12 @@ def build_timetable(
         sleep = parse_clock(routine.sleep, "routine.sleep")
         assumptions.append(f"Bedtime assumed {routine.sleep} (not given).")
     if not meals:
-        meals = tuple(parse_clock(m, "routine.meals") for m in routine.meals)
-        assumptions.append(f"Meal times assumed {', '.join(routine.meals)} (not given).")
+        span = (sleep - wake) % DAY or DAY
+        offsets = [round(h * 60) for h in routine.meal_offsets_hours]
+        meals = tuple((wake + o) % DAY for o in offsets if o <= span)
+        if meals:
+            shown = ", ".join(format_clock(m) for m in meals)
+            assumptions.append(f"Meal times assumed {shown} (not given).")
     if total_mg <= 0 or doses <= 0:
         return TimetableResult((), True, (), tuple(assumptions))
     blocking = tuple(s.drug for s in separations if not s.separable)

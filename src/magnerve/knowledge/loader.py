@@ -185,8 +185,10 @@ def _elemental(file: str, form_id: str, variant: Variant) -> Variant:
         composition = formula.composition()
         fraction = float(composition["Mg"].fraction) if "Mg" in composition else 0.0
     except Exception as exc:  # molmass raises its own FormulaError and sometimes others
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DataFileError(
-            file, f"{form_id}/{variant.id}", "formula", f"cannot parse {variant.formula!r}: {exc}"
+            file, f"{form_id}/{variant.id}", "formula",
+            f"cannot parse {variant.formula!r}: {reason}",
         ) from None
     if not 0 < fraction < 1:
         raise DataFileError(
@@ -338,6 +340,8 @@ def _build(root: Traversable | Path) -> Knowledge:
     for cond in conditions.values():
         src("conditions.toml", cond.id, cond.sources)
         _check_refs("conditions.toml", cond.id, "implies", cond.implies, conditions, "condition")
+        _check_refs("conditions.toml", cond.id, "when_together", cond.when_together, conditions,
+                    "condition")
         if cond.reason:
             _check_refs("conditions.toml", cond.id, "reason", [cond.reason], codes, "reason code")
         if cond.evidence:

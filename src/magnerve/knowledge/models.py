@@ -172,6 +172,7 @@ class Condition(Record):
     evidence: str | None = None
     pattern: Literal["peripheral", "central", "widespread", "localized"] | None = None
     implies: tuple[str, ...] = ()
+    when_together: tuple[str, ...] = ()
     staged: bool = False
     sources: tuple[str, ...] = Field(min_length=1)
 
@@ -199,6 +200,11 @@ class Threshold(Record):
     unit: str
     sources: tuple[str, ...] = Field(min_length=1)
     note: str | None = None
+    same_in: dict[str, float] = Field(default_factory=dict)
+
+    def in_unit(self, unit: str) -> float | None:
+        """The published value of this threshold in ``unit``, when there is one."""
+        return self.value if unit == self.unit else self.same_in.get(unit)
 
 
 class TargetPolicy(Record):
@@ -228,7 +234,7 @@ class SplitPolicy(Record):
 class RoutinePolicy(Record):
     wake: str
     sleep: str
-    meals: tuple[str, ...]
+    meal_offsets_hours: tuple[float, ...]
     grid_minutes: int = Field(gt=0, le=120)
     min_gap_hours: float = Field(ge=0, le=12)
     sources: tuple[str, ...] = Field(min_length=1)

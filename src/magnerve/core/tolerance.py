@@ -1,0 +1,307 @@
+"""Titration that listens: today's step from the plan, the doses logged and the gut's answer.
+
+The plan's titration is a ladder of daily amounts with the days between rungs. Replaying the
+journal day by day from day 1 (the local date of the first logged dose) gives the step for
+any day. Three things move a person off the plan's timetable, and why:
+
+- **Diarrhoea** (a ``gi`` entry with ``diarrhea`` or Bristol type 6-7) at a step starts an
+  *episode*: step back to the last tolerated rung, hold it for ``hold_days`` after the last
+  loose stool, then climb again at ``retry_factor`` x the plan's interval. Diarrhoea is the
+  dose-related critical effect behind every upper limit (IOM 1997; Peikert 1996: 18.6% at
+  600 mg/day), and a slower climb is the usual way to get past it (BfR 2017 advises
+  splitting doses for the same reason). Entries within ``episode_gap_days`` of each other
+  are one episode: a loose stool on two consecutive days is one event, not two.
+- **Repeated intolerance at the same rung** (``failures_before_ceiling`` episodes) makes the
+  rung below a ceiling: magnerve stops retrying a dose the gut has refused twice; the review
+  suggests a gentler form instead.
+- **Missed doses**: a step up waits until the current step was actually taken (at least one
+  logged dose) on ``step_up_min_fraction`` of the days before it; stepping up on a dose that
+  was never taken would skip the test of tolerance the titration exists for.
+
+An episode at the lowest rung cannot step back within the plan, so the ladder has one extra
+rung below the plan's first step: half of it, rounded down to ``round_mg`` (never below one
+step). Everything here is policy (``ReviewPolicy``), not a guideline.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from magnerve.core.dosing import doses_per_day, round_down
+from magnerve.knowledge.models import Dosing
+
+__all__ = [
+    "GIEpisode",
+    "Level",
+    "ReviewPolicy",
+    "Segment",
+    "TitrationState",
+    "build_ladder",
+    "replay",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPolicy:
+    """The review's own policy numbers (magnerve policy, documented here, not in the plan).
+
+    Attributes:
+        baseline_window_days: days before day 1 searched for baseline pain scores.
+        min_current_days: scored days needed in the latest 7 to judge current pain.
+        hold_days: days to hold a stepped-back dose after the last loose stool.
+        episode_gap_days: loose stools this many days apart or fewer are one episode.
+        retry_factor: the plan's step interval is multiplied by this after each episode
+            (up to ``max_retry_factor``): "retry more slowly".
+        failures_before_ceiling: episodes at one rung before it is no longer retried.
+        switch_form_after: episodes within ``repeat_window_days`` before a gentler
+            (non-osmotic) form is suggested; episodes months apart are not "repeated".
+        step_up_min_fraction: share of the days before a step-up with a logged dose.
+        adherence_days: the adherence window (full days before today).
+        low_adherence_pct: below this, the review mentions missed doses.
+        recent_days: how far back spacing problems and unknown medicines are advised on.
+        persistent_gi_days: loose-stool days within the last 7 that need a clinician.
+        bootstrap_resamples, bootstrap_level, bootstrap_seed: the uncertainty interval.
+    """
+
+    baseline_window_days: int = 28
+    min_current_days: int = 5
+    hold_days: int = 7
+    episode_gap_days: int = 2
+    retry_factor: int = 2
+    max_retry_factor: int = 4
+    failures_before_ceiling: int = 2
+    switch_form_after: int = 2
+    repeat_window_days: int = 60
+    step_up_min_fraction: float = 0.5
+    adherence_days: int = 7
+    low_adherence_pct: float = 80.0
+    recent_days: int = 14
+    persistent_gi_days: int = 3
+    bootstrap_resamples: int = 2000
+    bootstrap_level: float = 0.95
+    bootstrap_seed: int = 20240301
+
+
+DEFAULT_POLICY = ReviewPolicy()
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    """One rung: a daily amount, its doses, and the plan's days before the next rung."""
+
+    mg: int
+    doses: int
+    interval: int
+    in_plan: bool = True
+
+
+def build_ladder(titration: Sequence[Mapping[str, Any]], dosing: Dosing) -> list[Level]:
+    """Rungs from the plan JSON's titration, with a reduced rung below the first step."""
+    steps = sorted(
+        (
+            (int(s["day"]), int(s["elemental_mg_per_day"]), int(s["doses_per_day"]))
+            for s in titration
+            if int(s["elemental_mg_per_day"]) > 0
+        ),
+    )
+    rungs: list[tuple[int, int, int]] = []  # (day, mg, doses), one per distinct amount
+    for day, mg, doses in steps:
+        if rungs and mg <= rungs[-1][1]:
+            continue
+        rungs.append((day, mg, doses))
+    if not rungs:
+        return []
+    default_interval = dosing.titration.step_days
+    levels: list[Level] = []
+    for index, (day, mg, doses) in enumerate(rungs):
+        interval = rungs[index + 1][0] - day if index + 1 < len(rungs) else default_interval
+        levels.append(Level(mg, max(1, doses), max(1, interval)))
+    unit = dosing.target.round_mg
+    reduced = max(unit, round_down(levels[0].mg / 2, unit))
+    if reduced < levels[0].mg:
+        levels.insert(
+            0, Level(reduced, doses_per_day(reduced, dosing), levels[0].interval, in_plan=False)
+        )
+    return levels
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A stretch of days at one step; ``end`` None while it lasts."""
+
+    start: date
+    end: date | None
+    elemental_mg_per_day: int
+    doses_per_day: int
+    reason: Literal["plan", "step_back_gi", "retry", "stop"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "from": self.start.isoformat(),
+            "to": None if self.end is None else self.end.isoformat(),
+            "elemental_mg_per_day": self.elemental_mg_per_day,
+            "doses_per_day": self.doses_per_day,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class GIEpisode:
+    """Loose stools at one step, and what the titration did about it."""
+
+    start: date
+    end: date
+    events: int
+    at_mg: int
+    stepped_back_to: int | None
+    hold_until: date | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "events": self.events,
+            "at_mg_per_day": self.at_mg,
+            "stepped_back_to_mg_per_day": self.stepped_back_to,
+            "hold_until": None if self.hold_until is None else self.hold_until.isoformat(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TitrationState:
+    """The replay's result: where the person is today and how they got there."""
+
+    levels: tuple[Level, ...]
+    level: int
+    since: date
+    next_up: date | None
+    ceiling: int
+    retry_factor: int
+    postponed: bool
+    segments: tuple[Segment, ...]
+    episodes: tuple[GIEpisode, ...]
+    #: planned (mg/day, doses/day) for day 1..today, index 0 is day 1
+    planned: tuple[tuple[int, int], ...] = field(default=())
+
+    @property
+    def current(self) -> Level:
+        return self.levels[self.level]
+
+    @property
+    def tolerated_target_mg(self) -> int:
+        """The highest amount the person will be stepped up to (the plan's target unless
+        repeated intolerance set a lower ceiling)."""
+        return self.levels[self.ceiling].mg
+
+    @property
+    def at_ceiling(self) -> bool:
+        return self.level == self.ceiling
+
+
+def _day(start: date, n: int) -> date:
+    return start + timedelta(days=n - 1)
+
+
+def replay(
+    levels: Sequence[Level],
+    start: date,
+    today: date,
+    dose_days: set[date],
+    intolerance_days: Sequence[date],
+    policy: ReviewPolicy = DEFAULT_POLICY,
+) -> TitrationState:
+    """Replay days 1..today and return the step in effect today.
+
+    Args:
+        levels: the ladder (``build_ladder``); must not be empty.
+        start: the local date of the first logged dose (day 1).
+        today: the local date of the review.
+        dose_days: local dates with at least one logged dose.
+        intolerance_days: local dates with diarrhoea or Bristol 6-7, any order.
+    """
+    first = next((i for i, lv in enumerate(levels) if lv.in_plan), 0)
+    top = len(levels) - 1
+    today_n = (today - start).days + 1
+    gi = {(d - start).days + 1 for d in intolerance_days if start <= d <= today}
+
+    level, since, ceiling, factor = first, 1, top, 1
+    next_up: int | None = 1 + levels[level].interval if level < ceiling else None
+    failures = [0] * len(levels)
+    postponed = False
+    last_gi: int | None = None
+    segments: list[list[Any]] = [[1, None, levels[level].mg, levels[level].doses, "plan"]]
+    episodes: list[list[Any]] = []  # [start, end, events, at_mg, back_to, hold_until]
+    planned: list[tuple[int, int]] = []
+
+    def move(new_level: int, day: int, reason: str) -> None:
+        segments[-1][1] = day - 1
+        segments.append([day, None, levels[new_level].mg, levels[new_level].doses, reason])
+
+    for d in range(1, today_n + 1):
+        if next_up is not None and d >= next_up:
+            window = min(levels[level].interval * factor, 7)
+            need = math.ceil(window * policy.step_up_min_fraction)
+            taken = sum(1 for k in range(1, window + 1)
+                        if d - k >= since and _day(start, d - k) in dose_days)
+            if taken >= need:
+                level += 1
+                since = d
+                postponed = False
+                move(level, d, "retry" if episodes else "plan")
+                next_up = d + levels[level].interval * factor if level < ceiling else None
+            else:
+                postponed = True
+                next_up = d + 1
+        if d in gi:
+            if last_gi is not None and d - last_gi <= policy.episode_gap_days:
+                episodes[-1][1] = d
+                episodes[-1][2] += 1
+                if next_up is not None:
+                    next_up = d + max(policy.hold_days, levels[level].interval * factor)
+                    episodes[-1][5] = next_up
+            else:
+                failures[level] += 1
+                at_mg = levels[level].mg
+                if failures[level] >= policy.failures_before_ceiling:
+                    ceiling = min(ceiling, max(level - 1, 0))
+                factor = min(policy.max_retry_factor, factor * policy.retry_factor)
+                back_to: int | None = None
+                if level > 0:
+                    level -= 1
+                    since = d
+                    move(level, d, "step_back_gi")
+                    back_to = levels[level].mg
+                if level < ceiling:
+                    next_up = d + max(policy.hold_days, levels[level].interval * factor)
+                else:
+                    next_up = None
+                postponed = False
+                episodes.append([d, d, 1, at_mg, back_to, next_up])
+            last_gi = d
+        planned.append((levels[level].mg, levels[level].doses))
+
+    return TitrationState(
+        levels=tuple(levels),
+        level=level,
+        since=_day(start, since),
+        next_up=None if next_up is None else _day(start, next_up),
+        ceiling=ceiling,
+        retry_factor=factor,
+        postponed=postponed,
+        segments=tuple(
+            Segment(_day(start, s[0]), None if s[1] is None else _day(start, s[1]), s[2], s[3],
+                    s[4])
+            for s in segments
+            if s[1] is None or s[1] >= s[0]
+        ),
+        episodes=tuple(
+            GIEpisode(_day(start, e[0]), _day(start, e[1]), e[2], e[3], e[4],
+                      None if e[5] is None else _day(start, e[5]))
+            for e in episodes
+        ),
+        planned=tuple(planned),
+    )
