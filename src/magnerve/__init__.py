@@ -5,12 +5,12 @@ The public library API. Everything here is stable; modules not listed are intern
 >>> import magnerve
 >>> knowledge = magnerve.load_knowledge()
 >>> profile = magnerve.parse_profile({"age": 40, "sex": "female", "egfr": 95}, knowledge)
->>> magnerve.plan(profile, knowledge).status
+>>> magnerve.plan(profile, knowledge).status  # loads the food table itself when needed
 'start'
 """
 
 from magnerve.core.plan import Plan
-from magnerve.core.planner import DISCLAIMER, plan
+from magnerve.core.planner import DISCLAIMER
 from magnerve.core.profile import Profile, parse_profile, parse_profile_text
 from magnerve.errors import (
     DataFileError,
@@ -26,6 +26,7 @@ from magnerve.errors import (
     UnknownNameError,
 )
 from magnerve.knowledge import Knowledge, load_knowledge
+from magnerve.planning import make_plan as plan
 
 __version__ = "0.1.0"
 

@@ -14,6 +14,14 @@ __all__ = ["register"]
 
 def register(app: typer.Typer) -> None:
     """Add later command groups to the main app."""
+    from magnerve.cli.foods_cmd import diet_command, foods_app
     from magnerve.cli.journal_cmd import journal_app
+    from magnerve.cli.label_cmd import label_command
+    from magnerve.cli.review_cmd import report_command, review_command
 
+    app.command("label")(label_command)
+    app.add_typer(foods_app, name="foods")
+    app.command("diet")(diet_command)
     app.add_typer(journal_app, name="journal")
+    app.command("review")(review_command)
+    app.command("report")(report_command)

@@ -142,6 +142,7 @@ def _one(option: str, positional: float | None, named: float | None) -> float | 
 
 def _label_dose(product: str, units: float, form: str | None) -> tuple[float, str, str | None]:
     """Elemental mg for ``units`` of a product, from its label text (or a file of it)."""
+    from magnerve.cli.label_cmd import is_label_file
     from magnerve.core.labels import parse_label
     from magnerve.knowledge import load_knowledge
 
@@ -149,7 +150,8 @@ def _label_dose(product: str, units: float, form: str | None) -> tuple[float, st
         raise InputError(
             "--units", units, "a number of capsules/tablets/scoops above 0 and at most 100"
         )
-    text = read_input_file(product, "--product") if Path(product).is_file() else product
+    is_file = product == "-" or is_label_file(product)
+    text = read_input_file(product, "--product") if is_file else product
     result = parse_label(text, load_knowledge())
     per_unit = result.elemental_mg_per_unit
     if per_unit is None or per_unit <= 0:

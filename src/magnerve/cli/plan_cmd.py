@@ -46,6 +46,11 @@ def plan_command(
     explain: Annotated[
         bool, typer.Option("--explain", help="Also show every rule that ran and its inputs.")
     ] = False,
+    product: Annotated[
+        str | None,
+        typer.Option("--product", help="A supplement label (text, a file, or - for stdin): adds "
+                     "units per dose and per day for each titration step.", show_default=False),
+    ] = None,
 ) -> None:
     """Make a safe, cited magnesium plan for a profile.
 
@@ -54,12 +59,19 @@ def plan_command(
         magnerve plan examples/profiles/diabetic_neuropathy.toml
 
         magnerve plan profile.json --format json --explain
+
+        magnerve plan profile.toml --product label.txt
     """
-    from magnerve.core.planner import plan
     from magnerve.knowledge import load_knowledge
+    from magnerve.planning import make_plan
 
     person = read_profile(profile)
-    result = plan(person, load_knowledge())
+    label = None
+    if product is not None:
+        from magnerve.cli.label_cmd import label_from_source
+
+        label = label_from_source(product)
+    result = make_plan(person, load_knowledge(), product=label)
     if output is OutputFormat.json:
         print_json(result.to_dict(explain=explain))
     else:

@@ -100,6 +100,40 @@ def plan_renderables(plan: Plan, *, explain: bool = False) -> list[object]:
         out.append(Text("Maintenance day: no safe timetable could be made (see Why).",
                         style="magenta"))
 
+    product = plan.extras.get("product")
+    if product and plan.titration:
+        unit = product.get("unit") or "unit"
+        units = Table(title=f"Your product ({product.get('elemental_mg_per_unit') or '?'} mg "
+                            f"per {unit})", title_justify="left")
+        units.add_column("from day", justify="right")
+        units.add_column("mg/day", justify="right")
+        units.add_column(f"{unit}s per dose")
+        units.add_column("actual mg", justify="right")
+        for step in product["steps"]:
+            by_dose = step.get("units_by_dose")
+            units.add_row(str(step["day"]), str(step["elemental_mg_per_day"]),
+                          " + ".join(str(u) for u in by_dose) if by_dose else "-",
+                          "-" if step["elemental_mg_per_day_actual"] is None
+                          else str(step["elemental_mg_per_day_actual"]))
+        out.append(units)
+        for warning in product["warnings"]:
+            out.append(Text(f"  label: {warning['message']}", style="yellow"))
+
+    ledger = plan.extras.get("ledger")
+    if ledger:
+        ref = ledger["reference_mg"]
+        line = (f"Food {ledger['food_mg']:g} mg ({ledger['food_source']}) + supplements "
+                f"{ledger['supplement_mg']:g} mg = {ledger['total_mg']:g} mg/day")
+        if ref:
+            line += (f", {ledger['percent_of_reference']}% of the {ledger['reference_kind']} "
+                     f"({ref} mg)")
+        out.append(Text("Magnesium ledger: ", style="bold") + Text(line))
+        for item in ledger["suggestions"]:
+            out.append(Text(f"  to close the gap: {item['serving']} {item['food'].lower()} "
+                            f"(~{item['mg']:g} mg)"))
+        for note in ledger["notes"]:
+            out.append(Text(f"  {note}", style="dim"))
+
     if plan.interactions:
         meds = Table(title="Interactions", title_justify="left")
         meds.add_column("medicine")

@@ -10,7 +10,8 @@ with its reason: magnerve never guesses silently, because a wrong guess would mi
 magnesium a person already gets from food.
 
 The questionnaire asks how often a person eats each of the magnesium-rich foods of domain.md §8
-and multiplies by a pinned SR28 food and serving (source ``usda_sr28``).
+and multiplies by a pinned SR28 food and serving (source ``usda_sr28``). :func:`estimate_diet`
+reads a profile's ``diet`` section (``foods`` lines and/or a ``questionnaire``) into both.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ __all__ = [
     "LoggedFood",
     "QuestionnaireEstimate",
     "QuestionnaireFood",
+    "QuestionnaireLine",
     "Unresolved",
     "estimate_diet",
     "estimate_questionnaire",
@@ -715,10 +717,12 @@ def estimate_diet(diet: object, table: FoodTable | None = None) -> DietEstimate:
         raise FoodLogError("diet", diet, "a table with 'foods' and/or 'questionnaire'")
     for key in diet:
         if key not in DIET_KEYS:
+            nearest = suggest(str(key), DIET_KEYS)
+            hint = f"did you mean '{nearest}'?" if nearest else (
+                "use 'foods' (log lines) or 'questionnaire' (servings per food)")
             raise FoodLogError(f"diet.{key}", key, "'foods' or 'questionnaire'",
-                               suggestion=suggest(str(key), DIET_KEYS),
-                               message=f"'{key}' is not a diet key; use 'foods' (log lines) "
-                               "or 'questionnaire' (servings per food)")
+                               suggestion=nearest,
+                               message=f"'{key}' is not a diet key; {hint}")
     if not diet:
         raise FoodLogError("diet", diet, "'foods' and/or 'questionnaire'")
     table = table if table is not None else load_foods()

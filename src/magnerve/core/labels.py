@@ -86,6 +86,13 @@ _SAME_AMOUNT = 0.05
 #: Stated elemental / compound may differ from the formula's fraction by this much before
 #: magnerve says so (labels round both numbers).
 _RATIO_TOLERANCE = 0.15
+#: Lines longer than this are never joined with the next (a label line is short; this keeps
+#: the reader linear on hostile input).
+_MAX_JOINED = 2000
+#: How far (in words, numbers and signs) an amount looks for the name it belongs to.
+_WINDOW = 40
+#: Amounts read per clause; a real label line has one to four.
+_MAX_AMOUNTS = 12
 #: Amounts above this many mg of magnesium per serving are not plausible label values.
 _MAX_PLAUSIBLE_MG = 1.0e7
 
@@ -277,50 +284,51 @@ _UNIT_CANON = {
 }  # fmt: skip
 _ELEMENTAL_UNITS = frozenset({"mmol", "meq"})
 
+# Patterns below run on lower-cased text without IGNORECASE: the regex engine then scans
+# for literal prefixes, several times faster on the hot path (see benchmarks/bench_labels.py).
 # Lines worth tokenising: anything that might name magnesium (misspellings included).
-_MG_CANDIDATE = re.compile(r"(?i:m[ae]n?g[a-z\-]|milk\s+of|epsom)|\bMg\b|\bMgO\b")
-_ANY_AMOUNT = re.compile(rf"(?<![\w.,]){_NUM}\s*(?:{_MASS_UNITS})(?![^\W\d_])", re.IGNORECASE)
+_MG_CANDIDATE = re.compile(r"m[ae]n?g[a-z\-]|milk\s+of|epsom")
+_MG_SYMBOL = re.compile(r"\bMg(?:O|Cl)?\b")  # case-sensitive, on the original text
+_ANY_AMOUNT = re.compile(rf"(?<![\w.,]){_NUM}\s*(?:{_MASS_UNITS})(?![^\W\d_])")
 # A line that only carries numbers for the line above (columns pasted one per line).
 _FRAGMENT = re.compile(
     rf"^(?:[\s*†‡#()\[\]|:,;.-]|{_NUM}\s*(?:{_MASS_UNITS}|%)(?![^\W\d_])|<\s*1\s*%"
-    r"|%|dv|nrv|ri|daily\s+value|\*+)+$",
-    re.IGNORECASE,
+    r"|%|dv|nrv|ri|daily\s+value|\*+)+$"
 )
 _CONTINUATION = re.compile(
     r"^[\s(\[{*†‡,-]*(?:providing|provides|supplying|supplies|yielding|yields|equivalent|equiv"
     r"|equals?|equal\s+to|corresponding|of\s+which|which\s+provides?|delivering|=|as\s|from\s"
-    r"|elemental\b)",
-    re.IGNORECASE,
+    r"|elemental\b)"
 )
-_LEADERS = re.compile(r"\.{2,}|…+|_{2,}|-{3,}|·{2,}|(?<=\s)\.(?=\s)")
+_LEADERS = re.compile(r"[.·]{2,}|…+|_{2,}|-{3,}| \.(?= )")
 _BARS = re.compile(r"[|¦│┃\t\u00a0\u2002-\u200b\u202f\u205f\u3000]")
 _SPACES = re.compile(r"[ \f\v]+")
 _LINE_SPLIT = re.compile(r"\r\n|[\r\n\u2028\u2029\x85\x0b\x0c]")
 _CONTROL = re.compile(r"[\x01-\x08\x0e-\x1f\x7f\ufffd]")
 
-_INGREDIENTS = re.compile(r"^\W*ingredients?\b", re.IGNORECASE)
+_INGREDIENTS = re.compile(r"^\W*ingredients?\b")
 _OTHER_INGREDIENTS = re.compile(
-    r"^\W*(?:other|inactive|non[- ]?medicinal|excipients?)\b.*\bingredients?\b|^\W*excipients?\b",
-    re.IGNORECASE,
+    r"^\W*(?:other|inactive|non[- ]?medicinal|excipients?)\b.*\bingredients?\b|^\W*excipients?\b"
 )
 _SKIP_LINE = re.compile(
-    r"(?i:\bexceed|upper\s+(?:intake\s+)?limit|tolerable|daily\s+values?\s+(?:for|of|is|are)\b"
+    r"exceed|upper\s+(?:intake\s+)?limit|tolerable|daily\s+values?\s+(?:for|of|is|are)\b"
     r"|based\s+on\s+a|calorie\s+diet|keep\s+out\s+of|not\s+established|servings?\s+per\s+container"
-    r"|more\s+than\s+\d)"
+    r"|more\s+than\s+\d"
 )
 _DIRECTIONS = re.compile(
     r"^\W*(?:directions?|suggested\s+use|recommended\s+(?:daily\s+)?(?:use|intake|dose|dosage)"
-    r"|dosage|how\s+to\s+(?:take|use)|usage|adults?\b|take\b|warnings?|cautions?|do\s+not)",
-    re.IGNORECASE,
+    r"|dosage|how\s+to\s+(?:take|use)|usage|adults?\b|take\b|warnings?|cautions?|do\s+not)"
 )
-_BLEND = re.compile(r"(?i:\bproprietary\b|\bblend\b)")
+_BLEND = re.compile(r"\bproprietary\b|\bblend\b")
 _DRUG_FACTS = re.compile(
-    r"(?i:drug\s+facts|active\s+ingredients?|package\s+leaflet|patient\s+information\s+leaflet"
-    r"|summary\s+of\s+product\s+characteristics|\bsmpc\b)"
+    r"drug facts|active ingredient|package leaflet|patient information leaflet"
+    r"|summary of product characteristics|smpc"
 )
-_EU_CONTEXT = re.compile(r"(?i:\bnrv|%\s*ri\b|\bri\s*%|reference\s+intake|\bvnr\b)")
-_US_CONTEXT = re.compile(r"(?i:daily\s+value|%\s*dv\b|\bdv\b|supplement\s+facts|nutrition\s+facts)")
-_CHILD_CONTEXT = re.compile(r"(?i:\bchild|\btoddler|\bages?\s+1\s*(?:-|to)\s*3\b|\binfant)")
+_EU_CONTEXT = re.compile(r"nrv|reference intake|vnr|%\s*ri\b|\bri\s*%")
+_US_CONTEXT = re.compile(r"daily value|supplement facts|nutrition facts|\bdv\b")
+_CHILD_CONTEXT = re.compile(r"child|toddler|infant|\bages?\s+1\s*(?:-|to)\s*3\b")
+_LEADER_HINT = re.compile(r"\.\.|…|__|---|··| \. ")
+_SERVING_HINTS = (re.compile("serving|portion|dose"), re.compile("per|each|every"))
 
 _COUNT_WORDS = {
     "one": 1.0, "a": 1.0, "an": 1.0, "two": 2.0, "three": 3.0, "four": 4.0, "five": 5.0,
@@ -330,7 +338,7 @@ _UNIT_WORDS = (
     r"capsules?|caps|v-?caps?|veg-?caps?|softgels?|soft\s*gels?|gelcaps?|tablets?|tabs?|caplets?"
     r"|gumm(?:y|ies)|chewables?|lozenges?|sachets?|scoops?|packets?|stick\s*packs?|sticks?"
     r"|teaspoons?|tsp|tablespoons?|tbsp|ml|millilit(?:er|re)s?|drops?|sprays?|ampoules?|ampuls?"
-    r"|vials?|pills?|pumps?|effervescent\s+tablets?|chews?|g|grams?"
+    r"|vials?|pills?|pumps?|effervescent\s+tablets?|chews?|cups?|bars?|g|grams?"
 )
 
 
@@ -346,17 +354,25 @@ _ADJ = (
     r"|delayed[- ]release|liquid|gelatin|small|large|level|rounded|heaped|measuring|plant[- ]based"
     r"|vegicaps?|enteric)\s+){0,2}"
 )
+# Serving patterns, most explicit first; each runs only on lines holding its keyword.
 _SERVING_SIZE = re.compile(
-    rf"(?i:\b(?:serving\s*size|portion\s*size|daily\s+(?:dose|serving|portion)|dose)\b\s*[:=\-–]?"
-    rf"\s*(?:\(\s*)?{_count('n')}?\s*(?:\(\s*\d+\s*\)\s*)?{_ADJ}(?P<u>{_UNIT_WORDS})\b)"
+    r"\b(?:serving\s*size|portion\s*size|daily\s+(?:dose|serving|portion)|dose)\b\s*[:=\-–]?"
+    rf"\s*(?:\(\s*)?{_count('n')}?\s*(?:\(\s*\d+\s*\)\s*)?{_ADJ}(?P<u>{_UNIT_WORDS})\b"
 )
-_SERVING_OTHER = re.compile(
-    rf"(?i:(?:\b(?:amount\s+)?per\b|\bin\s+each\b|\beach\b|\bevery\b)\s*(?:(?:daily\s+)?"
+_SERVING_PER = re.compile(
+    r"(?:\b(?:amount\s+)?per\b|\bin\s+each\b|\beach\b|\bevery\b)\s*(?:(?:daily\s+)?"
     rf"(?:serving|dose|portion)\s*(?:size)?\s*[(:]?\s*(?:of\s+)?)?{_count('n')}?\s*"
     r"(?:\(\s*\d+\s*\)\s*)?"
     rf"{_ADJ}(?P<u>{_UNIT_WORDS})\b"
-    rf"|^\W*{_count('n2')}\s*(?:\(\s*\d+\s*\)\s*)?{_ADJ}(?P<u2>{_UNIT_WORDS})\s+(?:provides?|contains?"
-    r"|supplies|supply|gives?|delivers?)\b)"
+)
+_SERVING_LEAD = re.compile(
+    rf"^\W*{_count('n')}\s*(?:\(\s*\d+\s*\)\s*)?{_ADJ}(?P<u>{_UNIT_WORDS})\s+(?:provides?"
+    r"|contains?|supplies|supply|gives?|delivers?)\b"
+)
+_SERVING_PATTERNS: tuple[tuple[re.Pattern[str], int | None], ...] = (
+    (_SERVING_SIZE, 0),  # the index of the keyword hint a line must hold (cheap pre-filter)
+    (_SERVING_PER, 1),
+    (_SERVING_LEAD, None),
 )
 
 # Word classes. The sets hold words that must never be fuzzy-matched to a form name.
@@ -426,7 +442,8 @@ _REL, _RELE, _QUAL, _OPEN, _CLOSE, _SEP, _DV, _BLND = (
     "rel", "rele", "qual", "open", "close", "sep", "dv", "blend",
 )  # fmt: skip
 _SUBJECTS = frozenset({_MG, _CMP, _FRM, _OTH, _BLND})
-_WORDLIKE = frozenset({_MG, _CMP, _FRM, _OTH, _UNK, _NEU, _ELEM, _REL, _RELE, _QUAL, _DV, _BLND})
+_NAMING = frozenset({_MG, _CMP, _FRM, _OTH, _UNK, _BLND})
+_FORMS_ONLY = frozenset({_FRM, _CMP, _NEU, _OPEN, _CLOSE, _QUAL, _DV})
 
 
 # --------------------------------------------------------------------------------------------
@@ -435,9 +452,12 @@ _WORDLIKE = frozenset({_MG, _CMP, _FRM, _OTH, _UNK, _NEU, _ELEM, _REL, _RELE, _Q
 
 @dataclass(slots=True)
 class _Word:
+    """A label word read once: its canonical spelling, its class, and whether a fuzzy match
+    gave it. Classes: mg, vocab (a word of a form name), oth (another nutrient), excip, elem,
+    rel, rele (a relation implying elemental magnesium), qual, neu, dv, blend, anion, unk."""
+
     canon: str
-    cls: str  # "mg", "vocab", "oth", "excip", "elem", "rel", "rele", "qual", "neu", "dv",
-    # "blend", "unk", "anion"
+    cls: str
     fuzzy: bool
 
 
@@ -745,14 +765,17 @@ def _mark_qualifiers(elements: list[_El]) -> None:
     the magnesium: they name its source and are not a compound weight's subject."""
     qual_depth: int | None = None
     stack: list[bool] = []
+    inside = 0  # open qualifying parentheses (nested ones inherit)
     previous = ""
     for el in elements:
         kind = el.kind
         if kind == _OPEN:
-            stack.append(previous in (_MG, _AMT, _PCT, _ELEM, _QUAL) or any(stack))
+            qualifying = previous in (_MG, _AMT, _PCT, _ELEM, _QUAL) or inside > 0
+            stack.append(qualifying)
+            inside += qualifying
         elif kind == _CLOSE:
             if stack:
-                stack.pop()
+                inside -= stack.pop()
             if qual_depth is not None and el.depth < qual_depth:
                 qual_depth = None
         elif kind == _QUAL:
@@ -810,14 +833,10 @@ def _clauses(elements: list[_El]) -> list[list[_El]]:
     for piece in pieces:
         if not piece:
             continue
-        kinds = [el.kind for el in piece]
-        first = next((k for k in kinds if k not in (_NEU, _OPEN, _CLOSE)), "")
-        continues = first in (_QUAL, _RELE, _ELEM) or not any(
-            k in (_MG, _CMP, _FRM, _OTH, _UNK, _BLND) for k in kinds
-        )
-        forms_only = _AMT not in kinds and all(
-            k in (_FRM, _CMP, _NEU, _OPEN, _CLOSE, _QUAL, _DV) for k in kinds
-        )
+        kinds = {el.kind for el in piece}
+        first = next((el.kind for el in piece if el.kind not in (_NEU, _OPEN, _CLOSE)), "")
+        continues = first in (_QUAL, _RELE, _ELEM) or not (kinds & _NAMING)
+        forms_only = kinds <= _FORMS_ONLY
         if clauses and (continues or forms_only):
             if forms_only:
                 for el in piece:
@@ -846,6 +865,10 @@ class _Draft:
     unknown_form: bool = False
     secondary: bool = False
     columns: tuple[bool, ...] = ()
+
+
+def _has(clause: list[_El], kind: str) -> bool:
+    return any(el.kind == kind for el in clause)
 
 
 def _mg_forms(clause: list[_El]) -> tuple[list[str], list[str], bool]:
@@ -879,11 +902,13 @@ def _subject_of(clause: list[_El], at: int) -> tuple[_El | None, bool]:
     between); if there is none, the nearest after it ("535 mg magnesium chloride").
     """
     elemental = False
-    before = next((el.kind for el in reversed(clause[:at]) if el.kind != _NEU), "")
-    after = next((el for el in clause[at + 1 :] if el.kind != _NEU), None)
+    before = next((el.kind for el in reversed(clause[max(0, at - 4) : at]) if el.kind != _NEU), "")
+    after = next((el for el in clause[at + 1 : at + 4] if el.kind != _NEU), None)
     if before == _QUAL and after is not None and after.kind in (_CMP, _FRM):
         return after, False  # "Magnesium 100 mg (from 620 mg magnesium citrate)"
-    for j in range(at - 1, -1, -1):
+    depth = clause[at].depth
+    inner: _El | None = None  # a name inside parentheses that closed before the amount
+    for j in range(at - 1, max(-1, at - _WINDOW), -1):
         el = clause[j]
         if el.kind in (_RELE, _REL):
             break
@@ -892,9 +917,15 @@ def _subject_of(clause: list[_El], at: int) -> tuple[_El | None, bool]:
         if el.kind == _AMT:
             continue
         if el.kind in _SUBJECTS and not (el.kind in (_CMP, _FRM) and el.qualifier):
-            return el, elemental
+            if el.depth <= depth:
+                return el, elemental
+            # "Magnesium citrate (Mg 16%) 625 mg": the name outside the parentheses wins;
+            # "(Magnesium Citrate) 100 mg" has no other, so the inner one is used.
+            inner = inner or el
+    if inner is not None:
+        return inner, elemental
     elemental_after = False
-    for j in range(at + 1, len(clause)):
+    for j in range(at + 1, min(len(clause), at + _WINDOW)):
         el = clause[j]
         if el.kind in (_RELE, _REL, _AMT):
             break
@@ -908,7 +939,7 @@ def _subject_of(clause: list[_El], at: int) -> tuple[_El | None, bool]:
 def _after_elemental_relation(clause: list[_El], at: int) -> bool:
     """True when an amount with no name of its own follows "providing", "equivalent to"...
     and nothing else ("Magnesium glycinate 1,000 mg providing 140 mg")."""
-    for j in range(at - 1, -1, -1):
+    for j in range(at - 1, max(-1, at - _WINDOW), -1):
         kind = clause[j].kind
         if kind == _RELE:
             return True
@@ -936,7 +967,7 @@ def _draft(line: str, clause: list[_El], in_blend: bool) -> _Draft | None:
                     percent = el.value
                     percent_kind = _percent_kind(line, clause, at)
             continue
-        if el.kind != _AMT:
+        if el.kind != _AMT or len(elemental) + len(compound) >= _MAX_AMOUNTS:
             continue
         subject, said_elemental = _subject_of(clause, at)
         if subject is None:
@@ -957,9 +988,7 @@ def _draft(line: str, clause: list[_El], in_blend: bool) -> _Draft | None:
             compound.append((el.value, (subject.form,) if subject.form else ()))
         if first_amount < 0:
             first_amount = at
-    blend = (
-        (in_blend or any(el.kind == _BLND for el in clause)) and not elemental and (not compound)
-    )
+    blend = (in_blend or _has(clause, _BLND)) and not elemental and (not compound)
     if not elemental and not compound and not blend:
         return None
     words: set[str] = set()
@@ -979,7 +1008,7 @@ def _draft(line: str, clause: list[_El], in_blend: bool) -> _Draft | None:
         fuzzy=fuzzy,
         blend=blend,
         buffered_word="buffered" in line.lower(),
-        unknown_form=any(el.kind == _CMP and el.form == "unknown" for el in clause),
+        unknown_form=any(el.form == "unknown" for el in clause if el.kind == _CMP),
     )
 
 
@@ -1033,11 +1062,22 @@ def _percent_kind(line: str, clause: list[_El], at: int) -> str:
 class _Line:
     text: str
     blank_before: bool
+    low: str = ""
+
+    def __post_init__(self) -> None:
+        self.low = self.text.lower()
+
+    def mg(self) -> bool:
+        """Might this line name magnesium? (cheap pre-filter before tokenising)"""
+        return _MG_CANDIDATE.search(self.low) is not None or (
+            "Mg" in self.text and _MG_SYMBOL.search(self.text) is not None
+        )
 
 
 def _clean(line: str) -> str:
     line = _BARS.sub(" ", line)
-    line = _LEADERS.sub(" ", line)
+    if _LEADER_HINT.search(line):
+        line = _LEADERS.sub(" ", line)
     line = line.translate(_BRACKETS)
     return _SPACES.sub(" ", line).strip()
 
@@ -1056,17 +1096,20 @@ def _logical_lines(text: str) -> list[_Line]:
             blank = True
             continue
         if out and not blank:
-            prev = out[-1].text
+            last = out[-1]
+            prev = last.text
             opened = prev.count("(") - prev.count(")")
-            join = 0 < opened < 4 and ")" in line and len(prev) < 2000
-            if not join and _MG_CANDIDATE.search(prev):
+            short = len(prev) < _MAX_JOINED  # joining must stay linear on hostile input
+            join = short and 0 < opened < 4 and ")" in line
+            if short and not join and last.mg():
+                low = line.lower()
                 join = (
-                    bool(_CONTINUATION.match(line))
-                    or bool(_FRAGMENT.match(line))
-                    or (_ANY_AMOUNT.search(prev) is None and _ANY_AMOUNT.match(line) is not None)
+                    bool(_CONTINUATION.match(low))
+                    or bool(_FRAGMENT.match(low))
+                    or (_ANY_AMOUNT.search(last.low) is None and _ANY_AMOUNT.match(low) is not None)
                 )
             if join:
-                out[-1].text = prev + " " + line
+                out[-1] = _Line(prev + " " + line, last.blank_before)
                 continue
         out.append(_Line(line, blank))
         blank = False
@@ -1079,9 +1122,11 @@ def _logical_lines(text: str) -> list[_Line]:
 
 def _serving(lines: Sequence[_Line]) -> Serving:
     """The serving size: an explicit "Serving size" line wins over "per 2 capsules"."""
-    for pattern in (_SERVING_SIZE, _SERVING_OTHER):
+    for pattern, hint in _SERVING_PATTERNS:
         for line in lines:
-            for match in pattern.finditer(line.text):
+            if hint is not None and _SERVING_HINTS[hint].search(line.low) is None:
+                continue
+            for match in pattern.finditer(line.low):
                 serving = _serving_from(match)
                 if serving is not None:
                     return serving
@@ -1089,14 +1134,10 @@ def _serving(lines: Sequence[_Line]) -> Serving:
 
 
 def _serving_from(match: re.Match[str]) -> Serving | None:
-    unit_text = match.group("u") if "u" in match.re.groupindex else None
-    if unit_text is None and "u2" in match.re.groupindex:
-        unit_text = match.group("u2")
-    if unit_text is None:
+    unit_text = match.group("u")
+    if unit_text is None:  # pragma: no cover - the unit is not optional in the patterns
         return None
     count_text = match.group("n")
-    if count_text is None and "n2" in match.re.groupindex:
-        count_text = match.group("n2")
     count = 1.0
     if count_text:
         lowered = count_text.lower()
@@ -1210,33 +1251,34 @@ def parse_label(text: str, knowledge: Knowledge) -> LabelResult:
     in_blend = False
     columns: tuple[bool, ...] = ()
     for line in lines:
-        body = line.text
+        body, low = line.text, line.low
         if line.blank_before:
             in_blend = False
-        has_amount = _ANY_AMOUNT.search(body) is not None
-        if not has_amount and "per" in body.lower():
-            columns = _columns(body) or columns
-        if _OTHER_INGREDIENTS.match(body):
-            in_blend = False
-            continue
-        if _INGREDIENTS.match(body):
-            if _MG_CANDIDATE.search(body):
-                ingredient_forms.extend(_ingredient_forms(index, body))
-            continue
-        blend_line = _BLEND.search(body) is not None
-        if not _MG_CANDIDATE.search(body):
+        has_amount = _ANY_AMOUNT.search(low) is not None
+        if not has_amount and "per" in low:
+            columns = _columns(low) or columns
+        if "ingredient" in low or "excipient" in low:
+            if _OTHER_INGREDIENTS.match(low):
+                in_blend = False
+                continue
+            if _INGREDIENTS.match(low):
+                if line.mg():
+                    ingredient_forms.extend(_ingredient_forms(index, body))
+                continue
+        blend_line = ("blend" in low or "proprietary" in low) and _BLEND.search(low) is not None
+        if not line.mg():
             if blend_line:
                 in_blend = True
             elif has_amount:
                 in_blend = False
             continue
-        if _SKIP_LINE.search(body):
+        if _SKIP_LINE.search(low):
             continue
         elements = _elements(index, body)
-        directions = _DIRECTIONS.match(body) is not None
+        directions = _DIRECTIONS.match(low) is not None
         line_drafts = []
         for clause in _clauses(elements):
-            if any(el.kind in (_MG, _CMP) for el in clause):
+            if not mentioned and (_has(clause, _MG) or _has(clause, _CMP)):
                 mentioned = True
             draft = _draft(body, clause, in_blend and not has_amount)
             if draft is not None:
@@ -1260,12 +1302,14 @@ def parse_label(text: str, knowledge: Knowledge) -> LabelResult:
                 "No magnesium line with an amount was found in the label text; "
                 "expected a line such as 'Magnesium (as citrate) 200 mg'."
             )
-        raise LabelError("label", text.strip(), "a magnesium line with an amount", message=message)
+        excerpt = " ".join(text.split())[:200]  # errors travel in JSON: never the whole paste
+        raise LabelError("label", excerpt, "a magnesium line with an amount", message=message)
+    low = text.lower()
     context = _Context(
-        eu=_EU_CONTEXT.search(text) is not None,
-        us=_US_CONTEXT.search(text) is not None,
-        child=_CHILD_CONTEXT.search(text) is not None,
-        drug=_DRUG_FACTS.search(text) is not None,
+        eu=_EU_CONTEXT.search(low) is not None,
+        us=_US_CONTEXT.search(low) is not None,
+        child=_CHILD_CONTEXT.search(low) is not None,
+        drug=_DRUG_FACTS.search(low) is not None,
     )
     serving = _serving(lines)
     items = [_finish(index, knowledge, draft, context) for draft in drafts]

@@ -10,12 +10,15 @@ disclaimer. Safety first: a stop reason sets the target to zero whatever else is
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from magnerve.core.conditions import resolve_condition
 from magnerve.core.dosing import doses_per_day, round_down, target_dose, titrate
 from magnerve.core.findings import Findings
 from magnerve.core.forms import rank_forms
 from magnerve.core.intake import reference_intake, upper_limit
+from magnerve.core.labels import LabelResult, parse_label
+from magnerve.core.ledger import build_ledger
 from magnerve.core.medications import resolve_medication
 from magnerve.core.plan import (
     SEVERITY_ORDER,
@@ -28,7 +31,11 @@ from magnerve.core.plan import (
 from magnerve.core.profile import Profile
 from magnerve.core.rules import SafetyFacts, assess
 from magnerve.core.schedule import Separation, TimetableResult, build_timetable
+from magnerve.errors import KnowledgeError, LabelError, ProfileError
 from magnerve.knowledge import Knowledge
+
+if TYPE_CHECKING:
+    from magnerve.core.foods import FoodTable
 
 __all__ = ["DISCLAIMER", "plan"]
 
@@ -58,9 +65,23 @@ def _current_supplements(
     """Known elemental mg/day already taken, and descriptions of amounts that are unknown."""
     known = 0.0
     unknown: list[str] = list(facts.unknown_supplement)
-    for supplement in profile.current_supplements:
+    for index, supplement in enumerate(profile.current_supplements):
         if supplement.elemental_mg is not None:
             known += supplement.elemental_mg
+            continue
+        per_serving = None
+        if supplement.label is not None:
+            try:
+                label = parse_label(supplement.label, knowledge)
+            except LabelError as exc:
+                raise ProfileError(f"current_supplements[{index}].label", supplement.label,
+                                   exc.expected, message=f"current_supplements[{index}].label: "
+                                   f"{exc}") from None
+            per_serving = label.elemental_mg_per_serving
+        if per_serving is not None:
+            known += per_serving
+            first = supplement.label.strip().splitlines()[0][:60] if supplement.label else ""
+            findings.add("current_supplement_from_label", mg=f"{per_serving:g}", detail=first)
         else:
             described = "a magnesium supplement"
             if supplement.form is not None:
@@ -193,8 +214,24 @@ def _fit_timetable(
     return 0, attempt(0, 0)
 
 
-def plan(profile: Profile, knowledge: Knowledge) -> Plan:
-    """Make a safe, cited plan for ``profile``. Pure and deterministic."""
+def plan(
+    profile: Profile,
+    knowledge: Knowledge,
+    *,
+    foods: FoodTable | None = None,
+    product: LabelResult | None = None,
+) -> Plan:
+    """Make a safe, cited plan for ``profile``. Pure and deterministic.
+
+    Args:
+        foods: the USDA food table, needed when the profile has a ``diet`` (the plan then
+            carries a ``ledger``); the caller loads it (no I/O here).
+        product: a parsed supplement label; the plan then carries ``product``: units per dose
+            and per day for each titration step, never above the step.
+    """
+    if profile.diet is not None and foods is None:
+        raise KnowledgeError("A profile with a diet needs the food table: pass foods= "
+                             "(magnerve.plan loads it for you).")
     findings = Findings(knowledge)
     medications = [
         resolved
@@ -299,6 +336,29 @@ def plan(profile: Profile, knowledge: Knowledge) -> Plan:
     if unknown_supplements:
         assumptions.append("Current supplements of unknown strength are assumed to be stopped "
                            "and replaced by this plan.")
+    extras: dict[str, Any] = {}
+    if profile.diet is not None and foods is not None:
+        from magnerve.core.diet import estimate_diet
+
+        reference = reference_intake(knowledge, profile.jurisdiction, profile.age, profile.sex,
+                                     state)
+        extras["ledger"] = build_ledger(
+            estimate_diet(profile.diet.model_dump(exclude_defaults=True), foods),
+            foods,
+            current_supplement_mg=current_mg,
+            planned_supplement_mg=target_mg,
+            reference=reference,
+            reference_kind=knowledge.jurisdictions[reference.jurisdiction].reference_kind,
+            upper_limit=limit,
+            supervised=supervised,
+        )
+        sources = _sources(knowledge, [[s.id for s in sources], extras["ledger"]["sources"]])
+    if product is not None:
+        from magnerve.core.product import product_plan
+
+        extras["product"] = product_plan(
+            product, titration, single_dose_max_mg=knowledge.dosing.split.single_dose_max_mg
+        )
     return Plan(
         status=status,
         reasons=reasons,
@@ -317,4 +377,5 @@ def plan(profile: Profile, knowledge: Knowledge) -> Plan:
         assumptions=tuple(assumptions),
         current_supplement_mg=current_mg,
         trace=tuple(findings.trace),
+        extras=extras,
     )

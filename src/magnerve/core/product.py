@@ -4,8 +4,10 @@ A plan speaks in elemental milligrams; people take capsules. This module convert
 titration step into whole units per dose and per day for the product a label describes. Two
 rules keep it safe:
 
-- **Round down, never up.** Units per dose are the most whole units whose magnesium does not
-  exceed the step's per-dose amount, so the day's actual magnesium never exceeds the step
+- **Round down, never up.** Units per day are the most whole units whose magnesium does not
+  exceed the step, spread over the step's doses as evenly as possible (later doses take any
+  extra unit, e.g. 300 mg of 100 mg capsules in two doses is 1 + 2), and no single dose may
+  exceed the plan's largest single dose. The day's actual magnesium never exceeds the step
   (the upper limit and the gut's tolerance are what titration protects). When even one unit
   is more than a dose, the step gets zero units and a warning rather than an overdose;
   splitting tablets is left to a pharmacist because many supplements are not scored.
@@ -15,7 +17,10 @@ rules keep it safe:
   true; the lower reading is reported beside it.
 
 The module is pure: it takes a :class:`~magnerve.core.labels.LabelResult` and the plan's
-titration steps and returns the plan's ``product`` field as plain data.
+titration steps and returns the plan's ``product`` field as plain data. Besides the label's
+own warnings it adds: ``units_are_servings`` (no serving size, so the unit is a serving),
+``product_amount_unknown`` (no elemental amount, so no units), ``units_from_higher_reading``
+(ambiguous basis, see above), and per step ``unit_exceeds_dose`` and ``rounded_down``.
 """
 
 from __future__ import annotations
@@ -83,10 +88,22 @@ def _plural(unit: str, count: int) -> str:
     return unit[:-1] + "ies" if unit.endswith("y") else unit + "s"
 
 
-def product_plan(label: LabelResult, titration: Sequence[TitrationStep]) -> dict[str, Any]:
+def _spread(units: int, doses: int) -> list[int]:
+    """Whole units over ``doses`` doses, as evenly as possible, later doses larger."""
+    base, extra = divmod(units, doses)
+    return [base + (1 if i >= doses - extra else 0) for i in range(doses)]
+
+
+def product_plan(
+    label: LabelResult,
+    titration: Sequence[TitrationStep],
+    *,
+    single_dose_max_mg: float = 200.0,
+) -> dict[str, Any]:
     """The plan's ``product`` field: units per dose and per day for each titration step.
 
-    Every step's ``elemental_mg_per_day_actual`` is at most its ``elemental_mg_per_day``.
+    Every step's ``elemental_mg_per_day_actual`` is at most its ``elemental_mg_per_day``,
+    and no dose holds more than ``single_dose_max_mg`` (dosing.toml [split]).
     The label's warnings are carried over, followed by the product's own.
     """
     warnings: list[LabelWarning] = list(label.warnings)
@@ -134,13 +151,17 @@ def product_plan(label: LabelResult, titration: Sequence[TitrationStep]) -> dict
             steps.append(entry)
             continue
         per_dose = step.elemental_mg_per_day / doses
-        units = units_for(per_dose, per_unit)
-        actual = units * doses * per_unit
+        most_per_dose = units_for(max(per_dose, single_dose_max_mg), per_unit)
+        per_day = min(units_for(step.elemental_mg_per_day, per_unit), most_per_dose * doses)
+        by_dose = _spread(per_day, doses)
+        units = max(by_dose)
+        actual = per_day * per_unit
         entry["units_per_dose"] = units
-        entry["units_per_day"] = units * doses
+        entry["units_by_dose"] = by_dose
+        entry["units_per_day"] = per_day
         entry["elemental_mg_per_day_actual"] = _floor2(min(actual, step.elemental_mg_per_day))
         if ambiguous and per_unit_low is not None:
-            entry["elemental_mg_per_day_if_lower_reading"] = _floor2(units * doses * per_unit_low)
+            entry["elemental_mg_per_day_if_lower_reading"] = _floor2(per_day * per_unit_low)
         if units == 0 and step.elemental_mg_per_day > 0:
             too_strong.append(step.day)
             entry["warnings"].append(LabelWarning(
@@ -152,9 +173,9 @@ def product_plan(label: LabelResult, titration: Sequence[TitrationStep]) -> dict
         elif actual < step.elemental_mg_per_day - 0.5:
             entry["warnings"].append(LabelWarning(
                 "rounded_down",
-                f"{units} {_plural(unit, units)} per dose give {_show(actual)} mg a day, below "
-                f"the step's {_show(step.elemental_mg_per_day)} mg: whole units are rounded "
-                "down so the step is never exceeded.",
+                f"Taking {per_day} {_plural(unit, per_day)} a day gives {_show(actual)} mg, "
+                f"below the step's {_show(step.elemental_mg_per_day)} mg: whole units are "
+                "rounded down so the step is never exceeded.",
             ).to_dict())  # fmt: skip
         steps.append(entry)
     if too_strong:

@@ -165,14 +165,21 @@ def _safety(
                     "use the saved plan only. Update the profile and save a new plan.")
             return (stored_status if stored_status == "do_not_start" else "see_clinician_first",
                     stored_status == "do_not_start")
+    # The diet only adds the food ledger (it needs the food table, which is I/O) and never
+    # changes a status or a target, so the safety re-check plans without it.
+    if profile.diet is not None:
+        profile = profile.model_copy(update={"diet": None})
     fresh = make_plan(profile, ctx.knowledge)
     stop = fresh.status == "do_not_start" or stored_status == "do_not_start"
     status: Status = "do_not_start" if stop else fresh.status
     stops = [r for r in fresh.reasons if r.severity == "stop"]
     if stop:
-        why = "; ".join(r.message for r in stops) or "the saved plan says not to start"
+        titles = [ctx.knowledge.codes[r.code].title.lower() if r.code in ctx.knowledge.codes
+                  else r.code for r in stops]
+        why = ("a stop rule applies (" + "; ".join(dict.fromkeys(titles)) + "), see below"
+               if stops else "the saved plan says not to start")
         ctx.add("stop_rule", "stop",
-                f"Stop taking magnesium supplements and talk to your clinician: {why}",
+                f"Stop taking magnesium supplements and talk to your clinician: {why}.",
                 [s for r in stops for s in r.sources])
         for reason in stops:
             ctx.add(reason.code, "stop", reason.message, reason.sources)
@@ -185,8 +192,11 @@ def _safety(
 
 
 def _stop_since(stored: StoredPlan, today: date) -> date:
-    created = stored.created_at.date()
-    return min(created, today)
+    """When the stop began: the saved plan's date when it already said stop (the profile
+    changed then), else today (re-planning with today's knowledge found it)."""
+    if _status(stored.plan.get("status")) == "do_not_start":
+        return min(stored.created_at.date(), today)
+    return today
 
 
 def _adherence(
@@ -280,13 +290,14 @@ def _gi_advice(
         gentler = _gentler_form(ctx, form)
         times = (f"{len(repeated)} episodes of loose stools in the last "
                  f"{policy.repeat_window_days} days")
-        if form_info is not None and not form_info.gi.osmotic:
+        already = any(a.code == "gi_intolerance_persistent" for a in ctx.advice)
+        if form_info is not None and not form_info.gi.osmotic and not already:
             ctx.add("gi_intolerance_persistent", "see_clinician",
                     f"{times}, although {form_info.name.lower()} is not an osmotic laxative. "
                     "Check the label: products sold as 'glycinate' are often buffered with "
                     "magnesium oxide. Discuss with your pharmacist.",
                     ("buffered_glycinate", "magnerve_policy"))
-        elif gentler is not None:
+        elif gentler is not None and (form_info is None or form_info.gi.osmotic):
             name = ctx.knowledge.forms[gentler].name.lower()
             what = (f"on {form_info.name.lower()}, which draws water into the gut (an osmotic "
                     "laxative)" if form_info is not None else "on a form magnerve does not know")
@@ -297,14 +308,15 @@ def _gi_advice(
                      *ctx.knowledge.forms[gentler].gi.sources))
     if state.ceiling < len(state.levels) - 1:
         ctx.add("tolerance_ceiling", "info",
-                f"Doses above {state.tolerated_target_mg} mg/day caused loose stools twice, so "
+                f"Doses above {state.tolerated_target_mg} mg/day caused loose stools twice "
+                f"within {policy.repeat_window_days} days, so "
                 f"magnerve no longer steps up past {state.tolerated_target_mg} mg/day "
                 f"(the plan's target is {state.levels[-1].mg} mg/day).", ("magnerve_policy",))
     recent = {d for d in gi_days if ctx.today - timedelta(days=6) <= d <= ctx.today}
     if len(recent) >= policy.persistent_gi_days:
         ctx.add("persistent_diarrhoea", "see_clinician",
                 f"Loose stools on {len(recent)} of the last 7 days. Persistent diarrhoea is a "
-                "reason to stop magnesium and see a doctor.", ("ods_mg", "magnerve_policy"))
+                "reason to stop magnesium and see a doctor.", ("iom1997", "magnerve_policy"))
 
 
 def _spacing_advice(
@@ -588,11 +600,22 @@ def review(
     levels = build_ladder(titration, knowledge.dosing)
     start = doses[0].at.date() if doses else None
     gi_events = [_gi_event(e) for e in gi_entries]
-    intolerance_days = sorted({g.at.date() for g in gi_events if g.intolerance})
+    # Loose stools count against magnesium only once it has been taken.
+    intolerant_events = [g for g in gi_events if g.intolerance and doses and g.at >= doses[0].at]
+    intolerance_days = sorted({g.at.date() for g in intolerant_events})
 
+    first_dose_at: dict[date, datetime] = {}
+    for dose in doses:
+        first_dose_at.setdefault(dose.at.date(), dose.at)
+    first_gi_at: dict[date, datetime] = {}
+    for event in intolerant_events:
+        first_gi_at.setdefault(event.at.date(), event.at)
+    early = {day for day, at in first_gi_at.items()
+             if day not in first_dose_at or at < first_dose_at[day]}
     state: TitrationState | None = None
     if start is not None and levels:
-        state = replay(levels, start, today, set(dose_count), intolerance_days, policy)
+        state = replay(levels, start, today, set(dose_count), intolerance_days, policy,
+                       before_first_dose=early)
     stop_from = _stop_since(stored_plan, today) if stopped else None
 
     # Today's step.

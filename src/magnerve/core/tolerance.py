@@ -11,9 +11,10 @@ any day. Three things move a person off the plan's timetable, and why:
   600 mg/day), and a slower climb is the usual way to get past it (BfR 2017 advises
   splitting doses for the same reason). Entries within ``episode_gap_days`` of each other
   are one episode: a loose stool on two consecutive days is one event, not two.
-- **Repeated intolerance at the same rung** (``failures_before_ceiling`` episodes) makes the
-  rung below a ceiling: magnerve stops retrying a dose the gut has refused twice; the review
-  suggests a gentler form instead.
+- **Repeated intolerance at the same rung** (``failures_before_ceiling`` episodes within
+  ``repeat_window_days``) makes the rung below a ceiling: magnerve stops retrying a dose the
+  gut has refused twice in a short time; the review suggests a gentler form instead. Two
+  episodes a year apart are two chances, not a pattern.
 - **Missed doses**: a step up waits until the current step was actually taken (at least one
   logged dose) on ``step_up_min_fraction`` of the days before it; stepping up on a dose that
   was never taken would skip the test of tolerance the titration exists for.
@@ -26,7 +27,7 @@ step). Everything here is policy (``ReviewPolicy``), not a guideline.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -56,7 +57,8 @@ class ReviewPolicy:
         episode_gap_days: loose stools this many days apart or fewer are one episode.
         retry_factor: the plan's step interval is multiplied by this after each episode
             (up to ``max_retry_factor``): "retry more slowly".
-        failures_before_ceiling: episodes at one rung before it is no longer retried.
+        failures_before_ceiling: episodes at one rung (within ``repeat_window_days``)
+            before it is no longer retried.
         switch_form_after: episodes within ``repeat_window_days`` before a gentler
             (non-osmotic) form is suggested; episodes months apart are not "repeated".
         step_up_min_fraction: share of the days before a step-up with a logged dose.
@@ -206,6 +208,84 @@ def _day(start: date, n: int) -> date:
     return start + timedelta(days=n - 1)
 
 
+class _Replay:
+    """The mutable state of one replay (kept out of ``replay`` so each rule reads alone)."""
+
+    def __init__(self, levels: Sequence[Level], policy: ReviewPolicy) -> None:
+        self.levels = levels
+        self.policy = policy
+        self.level = next((i for i, lv in enumerate(levels) if lv.in_plan), 0)
+        self.since = 1
+        self.ceiling = len(levels) - 1
+        self.factor = 1
+        self.next_up: int | None = (
+            1 + levels[self.level].interval if self.level < self.ceiling else None
+        )
+        self.failures: list[list[int]] = [[] for _ in levels]  # episode days at each rung
+        self.postponed = False
+        self.last_gi: int | None = None
+        self.segments: list[list[Any]] = [
+            [1, None, levels[self.level].mg, levels[self.level].doses, "plan"]
+        ]
+        self.episodes: list[list[Any]] = []  # [start, end, events, at_mg, back_to, hold_until]
+
+    def _move(self, new_level: int, day: int, reason: str) -> None:
+        self.level = new_level
+        self.since = day
+        self.segments[-1][1] = day - 1
+        self.segments.append([day, None, self.levels[new_level].mg,
+                              self.levels[new_level].doses, reason])
+
+    def _hold_until(self, day: int) -> int | None:
+        if self.level >= self.ceiling:
+            return None
+        return day + max(self.policy.hold_days, self.levels[self.level].interval * self.factor)
+
+    def step_up(self, d: int, taken_on: Callable[[int], bool]) -> None:
+        """Step up when due, if the current step was taken on enough of the days before."""
+        if self.next_up is None or d < self.next_up:
+            return
+        window = min(self.levels[self.level].interval * self.factor, 7)
+        need = math.ceil(window * self.policy.step_up_min_fraction)
+        taken = sum(1 for k in range(1, window + 1) if d - k >= self.since and taken_on(d - k))
+        if taken < need:
+            self.postponed = True
+            self.next_up = d + 1
+            return
+        self.postponed = False
+        self._move(self.level + 1, d, "retry" if self.episodes else "plan")
+        self.next_up = (d + self.levels[self.level].interval * self.factor
+                        if self.level < self.ceiling else None)
+
+    def intolerance(self, d: int) -> None:
+        """Loose stools on day ``d``: a new episode steps back; a continuing one extends
+        the hold."""
+        policy = self.policy
+        if self.last_gi is not None and d - self.last_gi <= policy.episode_gap_days:
+            episode = self.episodes[-1]
+            episode[1] = d
+            episode[2] += 1
+            if self.next_up is not None:
+                self.next_up = self._hold_until(d)
+                episode[5] = self.next_up
+            self.last_gi = d
+            return
+        at = self.level
+        self.failures[at].append(d)
+        recent = [x for x in self.failures[at] if d - x < policy.repeat_window_days]
+        if len(recent) >= policy.failures_before_ceiling:
+            self.ceiling = min(self.ceiling, max(at - 1, 0))
+        self.factor = min(policy.max_retry_factor, self.factor * policy.retry_factor)
+        back_to: int | None = None
+        if at > 0:
+            self._move(at - 1, d, "step_back_gi")
+            back_to = self.levels[self.level].mg
+        self.next_up = self._hold_until(d)
+        self.postponed = False
+        self.episodes.append([d, d, 1, self.levels[at].mg, back_to, self.next_up])
+        self.last_gi = d
+
+
 def replay(
     levels: Sequence[Level],
     start: date,
@@ -213,6 +293,8 @@ def replay(
     dose_days: set[date],
     intolerance_days: Sequence[date],
     policy: ReviewPolicy = DEFAULT_POLICY,
+    *,
+    before_first_dose: set[date] | frozenset[date] = frozenset(),
 ) -> TitrationState:
     """Replay days 1..today and return the step in effect today.
 
@@ -222,86 +304,47 @@ def replay(
         today: the local date of the review.
         dose_days: local dates with at least one logged dose.
         intolerance_days: local dates with diarrhoea or Bristol 6-7, any order.
+        before_first_dose: intolerance days whose first loose stool came before that day's
+            first dose (or on a day without one). Those are blamed on the step taken the day
+            before, so a step-up due that day does not happen; otherwise the day's own step
+            (after any step-up) is blamed.
     """
-    first = next((i for i, lv in enumerate(levels) if lv.in_plan), 0)
-    top = len(levels) - 1
+    state = _Replay(levels, policy)
     today_n = (today - start).days + 1
     gi = {(d - start).days + 1 for d in intolerance_days if start <= d <= today}
-
-    level, since, ceiling, factor = first, 1, top, 1
-    next_up: int | None = 1 + levels[level].interval if level < ceiling else None
-    failures = [0] * len(levels)
-    postponed = False
-    last_gi: int | None = None
-    segments: list[list[Any]] = [[1, None, levels[level].mg, levels[level].doses, "plan"]]
-    episodes: list[list[Any]] = []  # [start, end, events, at_mg, back_to, hold_until]
+    early = {(d - start).days + 1 for d in before_first_dose}
     planned: list[tuple[int, int]] = []
 
-    def move(new_level: int, day: int, reason: str) -> None:
-        segments[-1][1] = day - 1
-        segments.append([day, None, levels[new_level].mg, levels[new_level].doses, reason])
+    def taken_on(n: int) -> bool:
+        return _day(start, n) in dose_days
 
     for d in range(1, today_n + 1):
-        if next_up is not None and d >= next_up:
-            window = min(levels[level].interval * factor, 7)
-            need = math.ceil(window * policy.step_up_min_fraction)
-            taken = sum(1 for k in range(1, window + 1)
-                        if d - k >= since and _day(start, d - k) in dose_days)
-            if taken >= need:
-                level += 1
-                since = d
-                postponed = False
-                move(level, d, "retry" if episodes else "plan")
-                next_up = d + levels[level].interval * factor if level < ceiling else None
-            else:
-                postponed = True
-                next_up = d + 1
-        if d in gi:
-            if last_gi is not None and d - last_gi <= policy.episode_gap_days:
-                episodes[-1][1] = d
-                episodes[-1][2] += 1
-                if next_up is not None:
-                    next_up = d + max(policy.hold_days, levels[level].interval * factor)
-                    episodes[-1][5] = next_up
-            else:
-                failures[level] += 1
-                at_mg = levels[level].mg
-                if failures[level] >= policy.failures_before_ceiling:
-                    ceiling = min(ceiling, max(level - 1, 0))
-                factor = min(policy.max_retry_factor, factor * policy.retry_factor)
-                back_to: int | None = None
-                if level > 0:
-                    level -= 1
-                    since = d
-                    move(level, d, "step_back_gi")
-                    back_to = levels[level].mg
-                if level < ceiling:
-                    next_up = d + max(policy.hold_days, levels[level].interval * factor)
-                else:
-                    next_up = None
-                postponed = False
-                episodes.append([d, d, 1, at_mg, back_to, next_up])
-            last_gi = d
-        planned.append((levels[level].mg, levels[level].doses))
+        if d in gi and d in early:
+            state.intolerance(d)
+        state.step_up(d, taken_on)
+        if d in gi and d not in early:
+            state.intolerance(d)
+        planned.append((levels[state.level].mg, levels[state.level].doses))
 
+    next_up = state.next_up
     return TitrationState(
         levels=tuple(levels),
-        level=level,
-        since=_day(start, since),
+        level=state.level,
+        since=_day(start, state.since),
         next_up=None if next_up is None else _day(start, next_up),
-        ceiling=ceiling,
-        retry_factor=factor,
-        postponed=postponed,
+        ceiling=state.ceiling,
+        retry_factor=state.factor,
+        postponed=state.postponed,
         segments=tuple(
             Segment(_day(start, s[0]), None if s[1] is None else _day(start, s[1]), s[2], s[3],
                     s[4])
-            for s in segments
+            for s in state.segments
             if s[1] is None or s[1] >= s[0]
         ),
         episodes=tuple(
             GIEpisode(_day(start, e[0]), _day(start, e[1]), e[2], e[3], e[4],
                       None if e[5] is None else _day(start, e[5]))
-            for e in episodes
+            for e in state.episodes
         ),
         planned=tuple(planned),
     )
