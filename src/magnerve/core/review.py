@@ -56,7 +56,6 @@ from magnerve.core.review_records import (
 from magnerve.core.spacing import SpacingViolation, check_spacing
 from magnerve.core.text import normalize
 from magnerve.core.tolerance import (
-    DEFAULT_POLICY,
     ReviewPolicy,
     Segment,
     TitrationState,
@@ -67,7 +66,6 @@ from magnerve.errors import InputError
 from magnerve.knowledge import Knowledge
 
 __all__ = [
-    "DEFAULT_POLICY",
     "Adherence",
     "Advice",
     "DayRecord",
@@ -532,7 +530,7 @@ def review(
     now: datetime,
     profile: Profile | None = None,
     earlier_plans: Sequence[StoredPlan] = (),
-    policy: ReviewPolicy = DEFAULT_POLICY,
+    policy: ReviewPolicy | None = None,
 ) -> Review:
     """Review the journal against the saved plan as of ``now`` (timezone-aware).
 
@@ -545,13 +543,14 @@ def review(
         earlier_plans: older plan versions (any order). When the current plan has no
             titration (a stop), the latest earlier titration still explains the doses
             already taken, so the dose history survives the stop.
-        policy: the review's policy numbers.
+        policy: the review's policy numbers (default: dosing.toml [review]).
 
     Raises:
         ValueError: ``now`` is naive.
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
+    policy = policy if policy is not None else knowledge.dosing.review
     today = now.date()
     plan_json = stored_plan.plan
     supervised = stored_plan.profile.get("clinician_supervised") is True

@@ -21,7 +21,8 @@ any day. Three things move a person off the plan's timetable, and why:
 
 An episode at the lowest rung cannot step back within the plan, so the ladder has one extra
 rung below the plan's first step: half of it, rounded down to ``round_mg`` (never below one
-step). Everything here is policy (``ReviewPolicy``), not a guideline.
+step). Everything here is policy (``ReviewPolicy``, read from dosing.toml [review]), not a
+guideline.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from magnerve.core.dosing import doses_per_day, round_down
-from magnerve.knowledge.models import Dosing
+from magnerve.knowledge.models import Dosing, ReviewPolicy
 
 __all__ = [
     "GIEpisode",
@@ -46,49 +47,6 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class ReviewPolicy:
-    """The review's own policy numbers (magnerve policy, documented here, not in the plan).
-
-    Attributes:
-        baseline_window_days: days before day 1 searched for baseline pain scores.
-        min_current_days: scored days needed in the latest 7 to judge current pain.
-        hold_days: days to hold a stepped-back dose after the last loose stool.
-        episode_gap_days: loose stools this many days apart or fewer are one episode.
-        retry_factor: the plan's step interval is multiplied by this after each episode
-            (up to ``max_retry_factor``): "retry more slowly".
-        failures_before_ceiling: episodes at one rung (within ``repeat_window_days``)
-            before it is no longer retried.
-        switch_form_after: episodes within ``repeat_window_days`` before a gentler
-            (non-osmotic) form is suggested; episodes months apart are not "repeated".
-        step_up_min_fraction: share of the days before a step-up with a logged dose.
-        adherence_days: the adherence window (full days before today).
-        low_adherence_pct: below this, the review mentions missed doses.
-        recent_days: how far back spacing problems and unknown medicines are advised on.
-        persistent_gi_days: loose-stool days within the last 7 that need a clinician.
-        bootstrap_resamples, bootstrap_level, bootstrap_seed: the uncertainty interval.
-    """
-
-    baseline_window_days: int = 28
-    min_current_days: int = 5
-    hold_days: int = 7
-    episode_gap_days: int = 2
-    retry_factor: int = 2
-    max_retry_factor: int = 4
-    failures_before_ceiling: int = 2
-    switch_form_after: int = 2
-    repeat_window_days: int = 60
-    step_up_min_fraction: float = 0.5
-    adherence_days: int = 7
-    low_adherence_pct: float = 80.0
-    recent_days: int = 14
-    persistent_gi_days: int = 3
-    bootstrap_resamples: int = 2000
-    bootstrap_level: float = 0.95
-    bootstrap_seed: int = 20240301
-
-
-DEFAULT_POLICY = ReviewPolicy()
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,7 +250,7 @@ def replay(
     today: date,
     dose_days: set[date],
     intolerance_days: Sequence[date],
-    policy: ReviewPolicy = DEFAULT_POLICY,
+    policy: ReviewPolicy,
     *,
     before_first_dose: set[date] | frozenset[date] = frozenset(),
 ) -> TitrationState:

@@ -355,7 +355,7 @@ def _build(root: Traversable | Path) -> Knowledge:
         src("safety.toml", threshold.id, threshold.sources)
     _check_refs("safety.toml", "codes", "id", ENGINE_CODES, codes, "reason code")
     _check_refs("safety.toml", "thresholds", "id", THRESHOLDS, thresholds, "threshold")
-    for section in ("ranking", "target", "titration", "split", "routine", "follow_up"):
+    for section in ("ranking", "review", "target", "titration", "split", "routine", "follow_up"):
         src("dosing.toml", section, getattr(dosing, section).sources)
     for ind in dosing.ranking.indication:
         src("dosing.toml", f"ranking.indication/{ind.when}/{ind.form}", ind.sources)

@@ -271,8 +271,32 @@ class RankingPolicy(Record):
     indication: tuple[Indication, ...] = ()
 
 
+class ReviewPolicy(Record):
+    """The review's policy numbers (dosing.toml [review]); see that file for each meaning."""
+
+    baseline_window_days: int = Field(ge=7, le=90)
+    min_current_days: int = Field(ge=1, le=7)
+    hold_days: int = Field(ge=1, le=28)
+    episode_gap_days: int = Field(ge=0, le=14)
+    retry_factor: int = Field(ge=1, le=8)
+    max_retry_factor: int = Field(ge=1, le=16)
+    failures_before_ceiling: int = Field(ge=1, le=10)
+    switch_form_after: int = Field(ge=1, le=10)
+    repeat_window_days: int = Field(ge=7, le=365)
+    step_up_min_fraction: float = Field(ge=0, le=1)
+    adherence_days: int = Field(ge=1, le=28)
+    low_adherence_pct: float = Field(ge=0, le=100)
+    recent_days: int = Field(ge=1, le=90)
+    persistent_gi_days: int = Field(ge=1, le=7)
+    bootstrap_resamples: int = Field(ge=100, le=100_000)
+    bootstrap_level: float = Field(gt=0, lt=1)
+    bootstrap_seed: int
+    sources: tuple[str, ...] = Field(min_length=1)
+
+
 class Dosing(Record):
     ranking: RankingPolicy
+    review: ReviewPolicy
     target: TargetPolicy
     titration: TitrationPolicy
     split: SplitPolicy
