@@ -7,11 +7,15 @@ with a ``diet``, the USDA food table. Every surface (library, CLI, web) calls
 
 from __future__ import annotations
 
-from magnerve.core.labels import LabelResult, parse_label
+from typing import TYPE_CHECKING
+
 from magnerve.core.plan import Plan
 from magnerve.core.planner import plan as _plan
 from magnerve.core.profile import Profile
 from magnerve.knowledge import Knowledge, load_knowledge
+
+if TYPE_CHECKING:
+    from magnerve.core.labels import LabelResult
 
 __all__ = ["make_plan"]
 
@@ -30,5 +34,11 @@ def make_plan(
         from magnerve.core.foods import load_foods
 
         foods = load_foods()
-    label = parse_label(product, knowledge) if isinstance(product, str) else product
+    label: LabelResult | None
+    if isinstance(product, str):
+        from magnerve.core.labels import parse_label
+
+        label = parse_label(product, knowledge)
+    else:
+        label = product
     return _plan(profile, knowledge, foods=foods, product=label)

@@ -17,8 +17,6 @@ from magnerve.core.dosing import doses_per_day, round_down, target_dose, titrate
 from magnerve.core.findings import Findings
 from magnerve.core.forms import rank_forms
 from magnerve.core.intake import reference_intake, upper_limit
-from magnerve.core.labels import LabelResult, parse_label
-from magnerve.core.ledger import build_ledger
 from magnerve.core.medications import resolve_medication
 from magnerve.core.plan import (
     SEVERITY_ORDER,
@@ -36,6 +34,7 @@ from magnerve.knowledge import Knowledge
 
 if TYPE_CHECKING:
     from magnerve.core.foods import FoodTable
+    from magnerve.core.labels import LabelResult
 
 __all__ = ["DISCLAIMER", "plan"]
 
@@ -71,6 +70,8 @@ def _current_supplements(
             continue
         per_serving = None
         if supplement.label is not None:
+            from magnerve.core.labels import parse_label  # label parsing only when needed
+
             try:
                 label = parse_label(supplement.label, knowledge)
             except LabelError as exc:
@@ -339,6 +340,7 @@ def plan(
     extras: dict[str, Any] = {}
     if profile.diet is not None and foods is not None:
         from magnerve.core.diet import estimate_diet
+        from magnerve.core.ledger import build_ledger
 
         reference = reference_intake(knowledge, profile.jurisdiction, profile.age, profile.sex,
                                      state)
