@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-EXAMPLE ?= examples/profiles/diabetic_neuropathy.toml
 
 .PHONY: run test lint typecheck bench system-deps clean
 
@@ -18,8 +17,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 system-deps:
 	@./scripts/system-deps.sh
 
+# The main job: the local web app and REST API on http://127.0.0.1:8000/, with the journal in
+# the user data directory (or MAGNERVE_DB). Ctrl+C stops it.
 run: $(STAMP)
-	$(BIN)/magnerve plan $(EXAMPLE)
+	$(BIN)/magnerve serve
 
 test: $(STAMP) system-deps
 	$(BIN)/ruff check src tests benchmarks scripts

@@ -18,6 +18,7 @@ def register(app: typer.Typer) -> None:
     from magnerve.cli.journal_cmd import journal_app
     from magnerve.cli.label_cmd import label_command
     from magnerve.cli.review_cmd import report_command, review_command
+    from magnerve.cli.serve_cmd import serve_command
 
     app.command("label")(label_command)
     app.add_typer(foods_app, name="foods")
@@ -25,3 +26,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(journal_app, name="journal")
     app.command("review")(review_command)
     app.command("report")(report_command)
+    app.command("serve")(serve_command)

@@ -229,11 +229,11 @@ def start_command(
         magnerve journal start examples/profiles/diabetic_neuropathy.toml
     """
     from magnerve.cli.plan_cmd import read_profile
-    from magnerve.core.planner import plan
     from magnerve.knowledge import load_knowledge
+    from magnerve.planning import make_plan
 
     person = read_profile(profile)
-    result = plan(person, load_knowledge()).to_dict()
+    result = make_plan(person, load_knowledge()).to_dict()
     with _open(db) as journal:
         before = journal.current_plan()
         stored = journal.save_plan(person.to_dict(), result, _now())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -16,45 +16,6 @@ FormatOption = Annotated[
 ]
 
 
-def forms_data() -> list[dict[str, Any]]:
-    """Every form with its chemistry and what is known about it (JSON shape)."""
-    from magnerve.knowledge import load_knowledge
-
-    knowledge = load_knowledge()
-    out = []
-    for form in knowledge.forms.values():
-        out.append(
-            {
-                "form": form.id,
-                "name": form.name,
-                "oral": form.oral,
-                "elemental_fraction": (
-                    None if form.elemental_fraction is None else round(form.elemental_fraction, 4)
-                ),
-                "variants": [
-                    {
-                        "id": v.id,
-                        "name": v.name,
-                        "formula": v.formula,
-                        "molar_mass": round(v.molar_mass, 2),
-                        "elemental_fraction": round(v.elemental_fraction, 4),
-                        "default": v.default,
-                        "published_mg_percent": v.published_mg_percent,
-                    }
-                    for v in form.variant
-                ],
-                "absorption": form.absorption.rating,
-                "gi_effect": form.gi.rating,
-                "cost_tier": form.cost_tier,
-                "use": form.use.summary,
-                "note": form.note,
-                "sources": sorted({*form.sources, *form.absorption.sources, *form.gi.sources,
-                                   *form.use.sources}),
-            }
-        )
-    return out
-
-
 def forms_command(output: FormatOption = OutputFormat.text) -> None:
     """List magnesium forms: elemental magnesium by weight, absorption, gut effect, uses.
 
@@ -62,7 +23,10 @@ def forms_command(output: FormatOption = OutputFormat.text) -> None:
 
         magnerve forms --format json
     """
-    data = forms_data()
+    from magnerve.core.catalog import forms_catalog
+    from magnerve.knowledge import load_knowledge
+
+    data = forms_catalog(load_knowledge())
     if output is OutputFormat.json:
         print_json(data)
         return
@@ -81,42 +45,6 @@ def forms_command(output: FormatOption = OutputFormat.text) -> None:
     console().print(table)
 
 
-def interactions_data(names: list[str]) -> list[dict[str, Any]]:
-    """What magnerve knows about each named medicine (JSON shape)."""
-    from magnerve.core.medications import resolve_medication
-    from magnerve.knowledge import load_knowledge
-
-    knowledge = load_knowledge()
-    out: list[dict[str, Any]] = []
-    for name in names:
-        for resolved in resolve_medication(name, (), knowledge):
-            if not resolved.recognised:
-                out.append({"query": name, "recognised": False, "given": resolved.given,
-                            "suggestion": resolved.suggestion})
-                continue
-            for entry in resolved.entries:
-                rule = entry.interaction
-                out.append(
-                    {
-                        "query": name,
-                        "recognised": True,
-                        "drug": entry.drug.id,
-                        "name": entry.drug.name,
-                        "class": rule.drug_class,
-                        "effect": rule.effect,
-                        "severity": rule.severity,
-                        "reason": rule.reason,
-                        "separable": rule.separable,
-                        "drug_then_mg_h": rule.drug_then_mg_h,
-                        "mg_then_drug_h": rule.mg_then_drug_h,
-                        "management": rule.management,
-                        "note": rule.note,
-                        "sources": list(rule.sources),
-                    }
-                )
-    return out
-
-
 def interactions_command(
     drugs: Annotated[list[str], typer.Argument(help="Medicine names: generic, brand or salt.",
                                                show_default=False)],
@@ -130,7 +58,10 @@ def interactions_command(
 
         magnerve interactions Cipro Synthroid "doxycycline hyclate"
     """
-    data = interactions_data(drugs)
+    from magnerve.core.catalog import interaction_lookup
+    from magnerve.knowledge import load_knowledge
+
+    data = interaction_lookup(drugs, load_knowledge())
     unknown = [d for d in data if not d["recognised"]]
     if output is OutputFormat.json:
         print_json(data)
