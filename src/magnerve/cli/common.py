@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,7 +15,7 @@ from magnerve.errors import InputError
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["OutputFormat", "console", "print_json", "read_input_file"]
+__all__ = ["OutputFormat", "console", "print_json", "read_input_file", "write_private"]
 
 MAX_INPUT_BYTES = 10_000_000
 
@@ -65,3 +67,23 @@ def read_input_file(path: str, field: str, *, limit: int = MAX_INPUT_BYTES) -> s
     except UnicodeDecodeError as exc:
         raise InputError(field, where, "UTF-8 text", message=f"{where} is not UTF-8 text "
                          f"(invalid byte at position {exc.start}).") from None
+
+
+def write_private(path: Path, data: bytes, field: str = "--output") -> None:
+    """Write a file only its owner can read, atomically: health data, and never a
+    half-written file (a temporary file in the same directory is synced, then renamed)."""
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise InputError(field, str(path), "a file in an existing directory")
+    if path.is_dir():
+        raise InputError(field, str(path), "a file name, not a directory")
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)  # mode 0600
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

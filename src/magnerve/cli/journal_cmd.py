@@ -11,9 +11,7 @@ sentence on stderr and exit status 1.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -21,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from magnerve.cli.common import OutputFormat, console, print_json, read_input_file
+from magnerve.cli.common import OutputFormat, console, print_json, read_input_file, write_private
 from magnerve.errors import InputError
 from magnerve.journal.summary import describe_entry, format_number, format_stamp, summarize
 
@@ -710,23 +708,6 @@ def delete_command(
 # journal export / import
 
 
-def _write_private(path: Path, text: str) -> None:
-    """Write a file readable only by its owner, atomically (no half-written backups)."""
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise InputError("--output", str(path), "a file in an existing directory")
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 @journal_app.command("export")
 def export_command(
     file_format: Annotated[
@@ -763,7 +744,7 @@ def export_command(
     if output_file is None or output_file == "-":
         sys.stdout.write(text)
         return
-    _write_private(Path(output_file), text)
+    write_private(Path(output_file), text.encode("utf-8"))
     entries, plans = len(document["entries"]), len(document["plans"])
     typer.echo(
         f"Exported {entries} entr{'y' if entries == 1 else 'ies'} and {plans} plan "

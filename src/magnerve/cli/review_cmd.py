@@ -10,9 +10,7 @@ sentence with exit status 1.
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -20,8 +18,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from magnerve.cli.common import OutputFormat, console, print_json
-from magnerve.errors import InputError, JournalError
+from magnerve.cli.common import OutputFormat, console, print_json, write_private
+from magnerve.errors import JournalError
 
 if TYPE_CHECKING:
     from magnerve.core.entries import Entry
@@ -174,25 +172,6 @@ def review_command(
 # magnerve report
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    """Write a file only its owner can read, atomically (health data; no half-written file)."""
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise InputError("--output", str(path), "a file in an existing directory")
-    if path.is_dir():
-        raise InputError("--output", str(path), "a file name, not a directory")
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def report_command(
     output_file: Annotated[
         str, typer.Option("--output", "-o", help="File to write (- for stdout).",
@@ -233,7 +212,7 @@ def report_command(
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    _write_private(Path(output_file), data)
+    write_private(Path(output_file), data)
     what = {"html": "HTML report", "pdf": "PDF report", "fhir": "FHIR R4 Bundle"}[file_format]
     extra = f" ({pages} page{'s' if pages != 1 else ''})" if pages is not None else ""
     typer.echo(f"Wrote the {what}{extra} to {output_file}.", err=True)
