@@ -82,8 +82,12 @@ def generics(name: str, kb: Knowledge) -> list[list[str]]:
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        pytest.param("furosemide/amiloride", [["furosemide"], ["amiloride"]],
-                     id="slash-combination"),
+        pytest.param("furosemide/amiloride", [["amiloride", "furosemide"]],
+                     id="slash-combination-any-order"),
+        pytest.param("furosemide/omeprazole", [["furosemide"], ["omeprazole"]],
+                     id="slash-two-medicines"),
+        pytest.param("rilpivirine/dolutegravir", [["dolutegravir/rilpivirine"]],
+                     id="combination-reversed-keeps-its-own-rule"),
         pytest.param("triamterene/hctz", [["triamterene", "hydrochlorothiazide"]],
                      id="known-combination-product"),
         pytest.param("Triumeq", [["dolutegravir"]], id="triumeq"),
@@ -98,8 +102,8 @@ def test_medication_resolves(kb: Knowledge, name: str, expected: list[list[str]]
 
 
 def test_combination_keeps_the_name_as_given_and_the_times(kb: Knowledge) -> None:
-    resolved = resolve_medication("furosemide/amiloride", (480, 1200), kb)
-    assert [r.given for r in resolved] == ["furosemide/amiloride"] * 2
+    resolved = resolve_medication("furosemide/omeprazole", (480, 1200), kb)
+    assert [r.given for r in resolved] == ["furosemide/omeprazole"] * 2
     assert all(r.times == (480, 1200) for r in resolved)
 
 

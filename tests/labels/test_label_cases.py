@@ -671,8 +671,8 @@ FORMATTING = [
     C(
         "several_unexplained_amounts",
         "Magnesium 150mg 300mg",
-        150,
-        Item(("unknown",), E, 150),
+        300,  # unsure which is per serving: the larger, so magnesium is never understated
+        Item(("unknown",), E, 300),
         codes={"several_amounts", "serving_unknown"},
     ),
 ]

@@ -67,7 +67,7 @@ def test_response_after_a_week_at_target(person: Person, late: float, expected: 
     assert data["pain_change_pct"] == pytest.approx(pct, abs=1.5)
     assert data["pain_change_interval"]["change_pct"][0] <= data["pain_change_pct"]
     assert data["pain_change_pct"] <= data["pain_change_interval"]["change_pct"][1]
-    assert "stop_rule" not in codes(result)          # fewer than 8 weeks at target
+    assert "stop_rule_no_benefit" not in codes(result)          # fewer than 8 weeks at target
 
 
 def test_stopping_rule_after_eight_weeks_without_meaningful_benefit(person: Person) -> None:
@@ -75,22 +75,23 @@ def test_stopping_rule_after_eight_weeks_without_meaningful_benefit(person: Pers
     result = person.review(66, "22:00")
     assert result.response == "minimal"
     assert result.weeks_at_target >= 8
-    message = advice(result, "stop_rule")
+    message = advice(result, "stop_rule_no_benefit")
     assert "30%" in message
     assert "Discuss stopping" in message
-    assert next(a for a in result.advice if a.code == "stop_rule").severity == "see_clinician"
+    rule = next(a for a in result.advice if a.code == "stop_rule_no_benefit")
+    assert rule.severity == "see_clinician"
     assert result.status == "start"                 # no safety stop
 
 
 def test_no_stopping_rule_one_day_before_eight_weeks(person: Person) -> None:
     _responder(person, 5.2, 65)
-    assert "stop_rule" not in codes(person.review(65, "22:00"))
+    assert "stop_rule_no_benefit" not in codes(person.review(65, "22:00"))
 
 
 def test_meaningful_benefit_at_eight_weeks_says_keep_going(person: Person) -> None:
     _responder(person, 4.0, 70)
     result = person.review(70, "22:00")
-    assert "stop_rule" not in codes(result)
+    assert "stop_rule_no_benefit" not in codes(result)
     assert "benefit_meaningful" in codes(result)
 
 
@@ -105,7 +106,7 @@ def test_missing_baseline_is_said_and_never_judged(person: Person) -> None:
     assert data["response"] == "insufficient_data"
     assert data["current_pain"] == 2.0
     assert "Only 3 days of pain scores before day 1" in advice(result, "baseline_missing")
-    assert "stop_rule" not in codes(result)
+    assert "stop_rule_no_benefit" not in codes(result)
     assert any("Baseline missing or too short" in n for n in result.response_notes)
 
 

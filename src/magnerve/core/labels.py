@@ -108,7 +108,9 @@ WARNING_CODES: dict[str, str] = {
     "unknown_form": "a magnesium compound magnerve does not know; its weight cannot be converted",
     "mixed_forms": "a compound weight of several forms; converted with the richest form",
     "amount_mismatch": "the stated elemental and compound weights do not fit the formula",
-    "several_amounts": "the line gives several different amounts; the first was used",
+    "several_amounts": "the line gives several different amounts; the largest was used",
+    "per_unit_amount": "the amount is for one tablet or capsule; it was multiplied by the "
+    "units in a serving",
     "restated_amount": "the line restates magnesium already counted on another line",
     "fuzzy_name": "a name was read through a likely misspelling",
     "form_from_ingredients": "the form was taken from the ingredients list",
@@ -864,7 +866,8 @@ class _Draft:
     buffered_word: bool = False
     unknown_form: bool = False
     secondary: bool = False
-    columns: tuple[bool, ...] = ()
+    columns: tuple[str, ...] = ()
+    per_unit: bool = False
 
 
 def _has(clause: list[_El], kind: str) -> bool:
@@ -1014,32 +1017,60 @@ def _draft(line: str, clause: list[_El], in_blend: bool) -> _Draft | None:
 
 _PER = re.compile(r"\bper\b", re.IGNORECASE)
 _PER_100 = re.compile(r"\s*100\s*(?:g|ml)\b", re.IGNORECASE)
+#: One dose unit (not a serving of several): "per tablet", "per 1 capsule", "each softgel".
+_ONE_UNIT = (
+    r"(?:1\s*|one\s+)?(?:tablets?|tabs?|capsules?|caps|vcaps?|softgels?|soft\s+gels?|caplets?|"
+    r"lozenges?|gumm(?:y|ies)|chewables?|pills?|sachets?|stick\s+packs?|vegicaps?)\b"
+)
+_PER_ONE_UNIT = re.compile(r"\s*" + _ONE_UNIT, re.IGNORECASE)
+#: An amount stated for one unit inside a line: "100 mg per tablet", "100 mg/capsule".
+_INLINE_PER_UNIT = re.compile(
+    r"\d\s*(?:mg|g|mcg|µg|mmol|meq)\s*(?:per|/|each|in\s+each|a)\s*" + _ONE_UNIT,
+    re.IGNORECASE,
+)
 
 
-def _columns(line: str) -> tuple[bool, ...]:
-    """Amount columns of a panel header ("Per 100 g | Per capsule | %NRV"): True for a
-    per-serving column, False for per 100 g/mL. Empty unless there are several."""
-    columns = tuple(_PER_100.match(line, m.end()) is None for m in _PER.finditer(line))
-    return columns if len(columns) > 1 else ()
+def _columns(line: str) -> tuple[str, ...]:
+    """Amount columns of a panel header ("Per 100 g | Per capsule | Per serving | %NRV"):
+    "100" for per 100 g/mL, "unit" for one tablet or capsule, "serving" otherwise. Empty
+    unless there are several."""
+    kinds = []
+    for match in _PER.finditer(line):
+        if _PER_100.match(line, match.end()):
+            kinds.append("100")
+        elif _PER_ONE_UNIT.match(line, match.end()):
+            kinds.append("unit")
+        else:
+            kinds.append("serving")
+    return tuple(kinds) if len(kinds) > 1 else ()
 
 
 def _pick(
     amounts: list[tuple[float, str]],
-    columns: tuple[bool, ...],
+    columns: tuple[str, ...],
     percent: float | None,
     references: tuple[float, ...],
-) -> tuple[int, bool]:
-    """Which of several amounts on a line is per serving, and whether that is certain: the
-    header's per-serving column, else the one the %DV fits, else the first."""
+    serving_units: float | None = None,
+) -> tuple[int, bool, bool]:
+    """Which of several amounts on a line is per serving, whether that is certain, and
+    whether the chosen amount is for one unit rather than a serving: the header column that
+    matches the serving size found (a per-serving column for a serving of several units, a
+    per-unit column for one), else the one the %DV fits, else the largest (an unsure
+    reading must not understate magnesium)."""
     if len(amounts) <= 1:
-        return 0, True
-    if len(columns) == len(amounts) and any(columns):
-        return columns.index(True), True
+        return 0, True, False
+    if len(columns) == len(amounts):
+        several = serving_units is not None and serving_units > 1
+        if "serving" in columns and (several or "unit" not in columns):
+            return columns.index("serving"), True, False
+        if "unit" in columns:
+            return columns.index("unit"), True, True
     if percent is not None and percent >= 0:
         fits = [i for i, (mg, _) in enumerate(amounts) if _dv_matches(mg, percent, references)]
         if len(fits) == 1:
-            return fits[0], True
-    return 0, False
+            return fits[0], True, False
+    largest = max(range(len(amounts)), key=lambda i: amounts[i][0])
+    return largest, False, False
 
 
 def _percent_kind(line: str, clause: list[_El], at: int) -> str:
@@ -1249,7 +1280,7 @@ def parse_label(text: str, knowledge: Knowledge) -> LabelResult:
     ingredient_forms: list[str] = []
     mentioned = False
     in_blend = False
-    columns: tuple[bool, ...] = ()
+    columns: tuple[str, ...] = ()
     for line in lines:
         body, low = line.text, line.low
         if line.blank_before:
@@ -1284,6 +1315,7 @@ def parse_label(text: str, knowledge: Knowledge) -> LabelResult:
             if draft is not None:
                 draft.secondary = directions
                 draft.columns = columns
+                draft.per_unit = _INLINE_PER_UNIT.search(draft.text) is not None
                 line_drafts.append(draft)
         (secondary if directions else primary).extend(line_drafts)
         if blend_line:
@@ -1312,7 +1344,7 @@ def parse_label(text: str, knowledge: Knowledge) -> LabelResult:
         drug=_DRUG_FACTS.search(low) is not None,
     )
     serving = _serving(lines)
-    items = [_finish(index, knowledge, draft, context) for draft in drafts]
+    items = [_finish(index, knowledge, draft, context, serving) for draft in drafts]
     items = _dedupe(items)
     label_warnings: list[LabelWarning] = []
     if ingredient_forms:
@@ -1443,7 +1475,9 @@ def _close(a: float, b: float, tolerance: float) -> bool:
     return abs(a - b) <= tolerance * max(abs(a), abs(b), 1e-9)
 
 
-def _finish(index: _Index, knowledge: Knowledge, draft: _Draft, context: _Context) -> LabelItem:
+def _finish(
+    index: _Index, knowledge: Knowledge, draft: _Draft, context: _Context, serving: Serving
+) -> LabelItem:
     """Apply the basis, %DV, chelate, blend and buffering rules to one magnesium clause."""
     warnings: list[LabelWarning] = []
     forms = list(dict.fromkeys(draft.forms))
@@ -1474,21 +1508,35 @@ def _finish(index: _Index, knowledge: Knowledge, draft: _Draft, context: _Contex
     elemental_list = _dedupe_amounts(draft.elemental)
     compound_list = _dedupe_amounts([(mg, "mg") for mg, _ in draft.compound])
     elemental = compound = None
+    per_unit = draft.per_unit
     for amounts, is_elemental in ((elemental_list, True), (compound_list, False)):
         if not amounts:
             continue
-        chosen, certain = _pick(amounts, draft.columns, percent, references)
+        chosen, certain, unit_column = _pick(
+            amounts, draft.columns, percent, references, serving.units_per_serving
+        )
+        per_unit = per_unit or unit_column
         if not certain:
             shown = ", ".join(f"{_fmt(mg)} mg" for mg, _ in amounts)
             warnings.append(LabelWarning(
                 "several_amounts",
-                f"'{draft.text}' gives several amounts ({shown}); magnerve used the first. "
-                "Check which one is per serving.",
+                f"'{draft.text}' gives several amounts ({shown}); magnerve used the largest so "
+                "magnesium is not understated. Check which one is per serving.",
             ))  # fmt: skip
         if is_elemental:
             elemental = amounts[chosen][0]
         else:
             compound = amounts[chosen][0]
+    units = serving.units_per_serving
+    if per_unit and units and units != 1:
+        # An amount for one tablet under "Serving size 2 tablets" is half a serving.
+        elemental = None if elemental is None else elemental * units
+        compound = None if compound is None else compound * units
+        warnings.append(LabelWarning(
+            "per_unit_amount",
+            f"'{draft.text}' is stated per {serving.unit or 'unit'}; magnerve multiplied it by "
+            f"the serving of {serving.description} to get the amount per serving.",
+        ))  # fmt: skip
     variant = None
     convertible = [f for f in forms if f in index.forms_with_fraction]
     if len(convertible) == 1:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import permutations
 
 from magnerve.core.text import normalize, suggest
 from magnerve.knowledge import DrugEntry, Knowledge
@@ -85,6 +86,13 @@ def resolve_medication(
     if ids:
         return [ResolvedMedication(name, times, tuple(knowledge.drugs[i] for i in ids))]
     parts = [p for p in _SPLIT.split(name) if p.strip()]
+    if 1 < len(parts) <= 4:
+        # A combination written in another order ("rilpivirine/dolutegravir") is still the
+        # combination product, with its own rule.
+        for order in permutations(parts):
+            ids = _resolve_one(" ".join(order), knowledge)
+            if ids:
+                return [ResolvedMedication(name, times, tuple(knowledge.drugs[i] for i in ids))]
     if len(parts) > 1:
         out: list[ResolvedMedication] = []
         for part in parts:

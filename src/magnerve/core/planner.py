@@ -71,6 +71,7 @@ def _current_supplements(
         per_serving = None
         if supplement.label is not None:
             from magnerve.core.labels import parse_label  # label parsing only when needed
+            from magnerve.core.product import label_readings
 
             try:
                 label = parse_label(supplement.label, knowledge)
@@ -78,7 +79,9 @@ def _current_supplements(
                 raise ProfileError(f"current_supplements[{index}].label", supplement.label,
                                    exc.expected, message=f"current_supplements[{index}].label: "
                                    f"{exc}") from None
-            per_serving = label.elemental_mg_per_serving
+            # An ambiguous label counts at its higher reading: understating magnesium
+            # already taken could push the total past the upper limit.
+            per_serving = label_readings(label)[1]
         if per_serving is not None:
             known += per_serving
             first = supplement.label.strip().splitlines()[0][:60] if supplement.label else ""
@@ -261,7 +264,8 @@ def plan(
         supervised=supervised,
         intake_cap_mg=child_cap,
     )
-    target_mg = 0 if stop else target.mg
+    # Magnesium in a medicine of unknown strength: no supplement on top (see_clinician).
+    target_mg = 0 if stop or facts.magnesium_medicines else target.mg
     findings.rule("target", True, f"{target_mg} mg/day", upper_limit_mg=limit.mg,
                   limit_from=limit.jurisdiction, current_mg=current_mg, wanted_mg=target.wanted,
                   supervised=supervised, child_cap_mg=child_cap, stop=stop)

@@ -32,7 +32,7 @@ from typing import Any
 from magnerve.core.labels import LabelItem, LabelResult, LabelWarning
 from magnerve.core.plan import TitrationStep
 
-__all__ = ["product_plan", "units_for"]
+__all__ = ["label_readings", "product_plan", "units_for"]
 
 #: Slack for floating-point division so 300 mg of 100 mg capsules is 3, not 2.999...
 _EPSILON = 1e-9
@@ -66,7 +66,7 @@ def _ambiguous(item: LabelItem) -> bool:
     return any(w.code == "ambiguous_basis" for w in item.warnings)
 
 
-def _readings(label: LabelResult) -> tuple[float | None, float | None]:
+def label_readings(label: LabelResult) -> tuple[float | None, float | None]:
     """Elemental mg per serving as the label was read, and the higher reading used for units
     (the stated amount taken as magnesium itself wherever the basis is ambiguous)."""
     if label.elemental_mg_per_serving is None:
@@ -107,7 +107,7 @@ def product_plan(
     The label's warnings are carried over, followed by the product's own.
     """
     warnings: list[LabelWarning] = list(label.warnings)
-    low, high = _readings(label)
+    low, high = label_readings(label)
     units_per_serving = label.serving.units_per_serving
     unit = label.serving.unit
     if high is not None and units_per_serving:

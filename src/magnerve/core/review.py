@@ -508,7 +508,7 @@ def _response_advice(
                     f"{weeks:.0f} weeks at the target, but too few pain scores to apply the "
                     "stopping rule. Score pain every day for the next week.", sources)
         elif change_pct is not None and -change_pct < follow.meaningful_reduction_pct:
-            ctx.add("stop_rule", "see_clinician",
+            ctx.add("stop_rule_no_benefit", "see_clinician",
                     f"After {weeks:.0f} weeks at the target, average pain is "
                     f"{abs(change_pct):.0f}% {'lower' if change_pct < 0 else 'higher'} than at "
                     f"baseline, less than the {follow.meaningful_reduction_pct:g}% most people "

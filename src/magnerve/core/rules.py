@@ -73,8 +73,13 @@ def _conditions(
             continue
         for concept in match.concepts:
             facts.concepts.setdefault(concept, match.given)
-        findings.rule("conditions.recognise", False, "recognised", condition=match.given,
-                      concepts=list(match.concepts), stage=match.stage)
+        findings.rule("conditions.recognise", match.unexplained is not None,
+                      "partly recognised" if match.unexplained else "recognised",
+                      condition=match.given, concepts=list(match.concepts), stage=match.stage,
+                      unexplained=match.unexplained)
+        if match.unexplained is not None:
+            findings.add("condition_partly_recognized", condition=match.given,
+                         unexplained=match.unexplained)
         for concept in match.concepts:
             reason = knowledge.conditions[concept].reason
             if reason is not None:
@@ -131,7 +136,7 @@ def _medications(
                     times=times,
                 )
             )
-            if rule.effect == "depletion":
+            if rule.reason == "mg_depleting_drug":
                 facts.depleting_drugs.append(drug.name)
             if rule.effect == "retention":
                 facts.retaining_drugs.append(drug.name)

@@ -108,7 +108,9 @@ def _slots(wake: int, sleep: int, meals: tuple[int, ...], grid: int) -> list[_Sl
         for m in meals
         if (m - wake) % DAY <= span  # a meal outside the waking day is not a dose time
     }
-    for offset in range(0, span + 1, grid):
+    # A full-day span (wake == sleep) must not list midnight-to-midnight twice.
+    last = span if span < DAY else DAY - 1
+    for offset in range(0, last + 1, grid):
         slots.setdefault(offset, _Slot(offset, (wake + offset) % DAY, False))
     return sorted(slots.values(), key=lambda s: s.offset)
 
@@ -123,7 +125,10 @@ def _choose(
         return (meals[-1],) if prefer_evening else (meals[0],)
     best: tuple[tuple[int, int, int], tuple[_Slot, ...]] | None = None
     for combo in combinations(feasible, count):
+        # Gaps within the day and across the night to the next day's first dose: doses are
+        # taken every day, so a short night counts too.
         gaps = [b.offset - a.offset for a, b in pairwise(combo)]
+        gaps.append(DAY - (combo[-1].offset - combo[0].offset))
         smallest = min(gaps)
         if smallest < min_gap:
             continue

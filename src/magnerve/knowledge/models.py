@@ -181,7 +181,7 @@ class Evidence(Record):
     id: str
     condition: str
     grade: Literal["moderate", "low", "very_low", "none_found", "recommended_against"]
-    route: Literal["oral", "intravenous", "mixed", "none"]
+    route: Literal["oral", "intravenous", "mixed", "none", "unknown"]
     summary: str
     sources: tuple[str, ...] = Field(min_length=1)
 
