@@ -190,6 +190,8 @@ def test_three_loose_days_in_a_week_need_a_clinician(person: Person) -> None:
     assert next(a for a in result.advice if a.code == "persistent_diarrhoea").severity == (
         "see_clinician"
     )
+    assert result.step.elemental_mg_per_day == 0  # the advice says pause, so does the dose
+    assert result.next_step is None
 
 
 def test_step_up_waits_for_doses_actually_taken(person: Person) -> None:

@@ -313,8 +313,9 @@ def _gi_advice(
     recent = {d for d in gi_days if ctx.today - timedelta(days=6) <= d <= ctx.today}
     if len(recent) >= policy.persistent_gi_days:
         ctx.add("persistent_diarrhoea", "see_clinician",
-                f"Loose stools on {len(recent)} of the last 7 days. Persistent diarrhoea is a "
-                "reason to stop magnesium and see a doctor.", ("iom1997", "magnerve_policy"))
+                f"Loose stools on {len(recent)} of the last 7 days: pause magnesium (take none) "
+                "and see a doctor. Persistent diarrhoea is a reason to stop magnesium.",
+                ("iom1997", "magnerve_policy"))
 
 
 def _spacing_advice(
@@ -670,6 +671,9 @@ def review(
         if not stopped:
             _gi_advice(ctx, state, form, intolerance_days)
             _dose_advice(ctx, adherence, state, start, dose_mg, stop_from)
+            if any(a.code == "persistent_diarrhoea" for a in ctx.advice):
+                # The advice says pause, so today's dose says so too.
+                step, next_step = Step(0, 0, today), None
 
     spacing = check_spacing(doses, meds, knowledge)
     _spacing_advice(ctx, spacing.violations, spacing.unrecognised)
