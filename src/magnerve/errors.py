@@ -44,6 +44,8 @@ __all__ = [
 
 def _show(value: Any) -> str:
     """Render a bad value for a message: short, quoted when text, never multi-line."""
+    if hasattr(value, "isoformat") and not isinstance(value, str):  # TOML dates and times
+        value = value.isoformat()
     if isinstance(value, str):
         text = value if len(value) <= 60 else value[:57] + "..."
         text = text.replace("\n", "\\n")

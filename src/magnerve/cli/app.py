@@ -70,6 +70,21 @@ def run(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
+    # Last-resort translations: these come from input the commands did not foresee (a file
+    # name the OS refuses, text that is not UTF-8, a number or date out of range). They are
+    # input problems, not bugs, so they get one sentence and exit 1, never a traceback.
+    except OSError as exc:
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        sys.stderr.write(f"magnerve: error: cannot use{where}: {exc.strerror or exc}.\n")
+        return EXIT_INPUT
+    except UnicodeError:
+        sys.stderr.write("magnerve: error: the input holds text that is not valid UTF-8 or "
+                         "Unicode; retype it or save the file as UTF-8.\n")
+        return EXIT_INPUT
+    except (OverflowError, RecursionError):
+        sys.stderr.write("magnerve: error: a number or date in the input is out of range, or "
+                         "the input is nested too deeply.\n")
+        return EXIT_INPUT
     except Exception as exc:
         show = getattr(exc, "show", None)
         code = getattr(exc, "exit_code", None)

@@ -131,6 +131,11 @@ def _parse_structured(text: str, suffix: str, where: str) -> Any:
         kind = suffix[1:].upper()
         raise InputError("FILE", where, f"valid {kind}",
                          message=f"{where} is not valid {kind}: {exc}") from None
+    except (RecursionError, ValueError) as exc:  # nested too deeply; a 5,000-digit number
+        kind = suffix[1:].upper()
+        reason = "it is nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise InputError("FILE", where, f"valid {kind}",
+                         message=f"{where} cannot be read as {kind}: {reason}.") from None
 
 
 def render_diet(result: DietEstimate) -> None:

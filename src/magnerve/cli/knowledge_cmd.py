@@ -88,9 +88,11 @@ def interactions_command(
     if unknown:
         first = unknown[0]
         hint = f" Did you mean '{first['suggestion']}'?" if first["suggestion"] else ""
+        from magnerve.errors import _show
+
         raise InputError("DRUG", first["given"], "a medicine in the knowledge base",
-                         message=f"'{first['given']}' is not in magnerve's knowledge base, so "
-                         f"its interactions with magnesium are unknown.{hint}")
+                         message=f"{_show(first['given'])} is not in magnerve's knowledge base, "
+                         f"so its interactions with magnesium are unknown.{hint}")
 
 
 def sources_command(

@@ -28,7 +28,7 @@ from pydantic import (
 
 from magnerve.core.text import normalize, suggest
 from magnerve.core.units import CLOCK_TEXT, Serum, parse_clock, parse_serum
-from magnerve.errors import InputError, ProfileError, UnitError
+from magnerve.errors import InputError, ProfileError, UnitError, _show
 from magnerve.knowledge import Knowledge
 
 __all__ = [
@@ -49,11 +49,15 @@ MAX_PROFILE_BYTES = 1_000_000
 class _Problem(ValueError):
     """A value problem raised inside a validator; translated to ProfileError with its path."""
 
-    def __init__(self, expected: str, *, unit: bool = False, suggestion: str | None = None):
+    def __init__(
+        self, expected: str, *, unit: bool = False, suggestion: str | None = None,
+        message: str | None = None,
+    ):
         super().__init__(expected)
         self.expected = expected
         self.unit = unit
         self.suggestion = suggestion
+        self.message = message
 
 
 def _clock(raw: object) -> int:
@@ -69,7 +73,7 @@ def _serum(raw: object) -> Serum:
     try:
         serum = parse_serum(raw)
     except UnitError as exc:
-        raise _Problem(exc.expected, unit=True) from None
+        raise _Problem(exc.expected, unit=True, message=exc.custom) from None
     if not 0.1 <= serum.mmol_l <= 10.0:
         raise _Problem("a plausible serum magnesium, 0.1-10 mmol/L (0.24-24 mg/dL); check the "
                        "unit")
@@ -87,8 +91,12 @@ def _upper(raw: object) -> object:
 def _text(raw: object) -> object:
     if isinstance(raw, str):
         cleaned = raw.strip()
-        if any(ord(ch) < 32 and ch not in "\t" for ch in cleaned):
+        if any(ord(ch) < 32 and ch not in "\t" for ch in cleaned) or any(
+            0x7F <= ord(ch) <= 0x9F for ch in cleaned
+        ):
             raise _Problem("plain text without control characters")
+        if any(0xD800 <= ord(ch) <= 0xDFFF for ch in cleaned):
+            raise _Problem("valid Unicode text (it holds a lone surrogate)")
         return cleaned
     return raw
 
@@ -325,7 +333,9 @@ def _path(loc: tuple[int | str, ...]) -> tuple[str, str]:
 
 
 def _translate(exc: ValidationError, data: object) -> InputError:
-    error = exc.errors()[0]
+    errors = exc.errors()
+    # An unknown key explains a "missing" one ("a\u200bge" for "age"): report it first.
+    error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = tuple(part for part in error["loc"] if part not in ("function-before", "function-after"))
     # pydantic adds the union member or validator kind to some locations; keep field parts only.
     loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p == "Serum")))
@@ -341,9 +351,10 @@ def _translate(exc: ValidationError, data: object) -> InputError:
         near = suggest(key, model.model_fields, cutoff=60)
         where = f"in '{parent_path}'" if parent_path else "in the profile"
         keys = ", ".join(sorted(model.model_fields))
-        message = f"Unknown key '{key}' {where}; expected one of: {keys}."
+        shown = _show(key)  # quoted, with invisible characters escaped
+        message = f"Unknown key {shown} {where}; expected one of: {keys}."
         if near:
-            message = f"Unknown key '{key}' {where}. Did you mean '{near}'?"
+            message = f"Unknown key {shown} {where}. Did you mean '{near}'?"
         return ProfileError(path, key, "a known key", suggestion=near, message=message)
     if kind == "missing":
         expected = _EXPECTED.get(pattern, "present")
@@ -351,7 +362,8 @@ def _translate(exc: ValidationError, data: object) -> InputError:
                             f"{expected}.")
     if isinstance(problem, _Problem):
         cls = UnitError if problem.unit else ProfileError
-        return cls(path or "profile", value, problem.expected, suggestion=problem.suggestion)
+        return cls(path or "profile", value, problem.expected, suggestion=problem.suggestion,
+                   message=problem.message)
     msg = str(error["msg"])
     expected = _EXPECTED.get(pattern) or msg[0].lower() + msg[1:]
     if pattern in ("sex", "jurisdiction") and isinstance(value, str):
@@ -395,6 +407,9 @@ def parse_profile_text(
     if fmt == "toml":
         try:
             data: object = tomllib.loads(text)
+        except RecursionError:
+            raise ProfileError("profile", None, "valid TOML",
+                               message="Not valid TOML: nested too deeply.") from None
         except tomllib.TOMLDecodeError as exc:
             found = _LINE_COL.search(str(exc))
             where = f" at line {found[1]}, column {found[2]}" if found else ""
@@ -411,4 +426,8 @@ def parse_profile_text(
         except RecursionError:
             raise ProfileError("profile", None, "valid JSON",
                                message="Not valid JSON: nested too deeply.") from None
+        except ValueError as exc:  # e.g. an integer of thousands of digits
+            reason = "a number is far too long" if "digits" in str(exc) else str(exc)
+            raise ProfileError("profile", None, "valid JSON",
+                               message=f"Not valid JSON: {reason}.") from None
     return parse_profile(data, knowledge)

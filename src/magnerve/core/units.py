@@ -83,9 +83,11 @@ def parse_serum(raw: object, field: str = "serum_magnesium") -> Serum:
     would turn an abnormal result into a normal one.
     """
     if isinstance(raw, dict):
-        extra = set(raw) - {"value", "unit"}
+        extra = sorted(str(key) for key in set(raw) - {"value", "unit"})
         if extra:
-            raise UnitError(f"{field}.{sorted(extra)[0]}", sorted(extra)[0], '"value" or "unit"')
+            raise UnitError(f"{field}.{extra[0]}", extra[0], 'one of the keys "value" and "unit"',
+                            message=f"Unknown key '{extra[0]}' in '{field}'; expected only "
+                            '"value" and "unit".')
         value, unit = raw.get("value"), raw.get("unit")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise UnitError(f"{field}.value", value, "a number")
