@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from magnerve.core.labels import parse_label
 from magnerve.core.plan import TitrationStep
-from magnerve.core.product import product_plan, units_for
+from magnerve.core.product import MAX_UNITS_PER_DOSE, MIN_MG_PER_UNIT, product_plan, units_for
 from magnerve.knowledge import Knowledge, load_knowledge
 
 KNOWLEDGE = load_knowledge()
@@ -119,13 +119,18 @@ def test_unknown_amount_gives_no_units(knowledge: Knowledge) -> None:
 )
 def test_never_exceeds_a_step(mg: int, units: int, steps: list[tuple[int, int]]) -> None:
     """For any product and titration, the actual magnesium never exceeds the step, and one
-    more unit per dose would exceed it (the rounding is down, and only down)."""
+    more unit per dose would exceed it or pass the cap on units in a dose (the rounding is
+    down, and only down). A unit under 1 mg gets no units at all, with a warning."""
     label = parse_label(
         f"Serving Size {units} Tablets\nMagnesium (as magnesium citrate) {mg} mg", KNOWLEDGE
     )
     titration = [TitrationStep(day * 7 + 1, step, doses) for day, (step, doses) in enumerate(steps)]
     product = product_plan(label, titration)
     per_unit = mg / units
+    if per_unit < MIN_MG_PER_UNIT:
+        assert all(entry["units_per_day"] is None for entry in product["steps"])
+        assert "implausible_amount" in {w["code"] for w in product["warnings"]}
+        return
     for step, entry in zip(titration, product["steps"], strict=True):
         assert entry["elemental_mg_per_day_actual"] <= step.elemental_mg_per_day
         assert sum(entry["units_by_dose"]) == entry["units_per_day"]
@@ -133,11 +138,17 @@ def test_never_exceeds_a_step(mg: int, units: int, steps: list[tuple[int, int]])
         assert len(entry["units_by_dose"]) == step.doses_per_day
         biggest = max(200.0, step.elemental_mg_per_day / step.doses_per_day)
         assert max(entry["units_by_dose"]) * per_unit <= biggest + 1e-6
+        assert max(entry["units_by_dose"]) <= MAX_UNITS_PER_DOSE
         # Rounding is down and only down: one more unit a day would break a limit.
         one_more = entry["units_per_day"] + 1
         spread_max = -(-one_more // step.doses_per_day)
         assert (one_more * per_unit > step.elemental_mg_per_day - 1e-6
-                or spread_max * per_unit > biggest + 1e-6)
+                or spread_max * per_unit > biggest + 1e-6
+                or spread_max > MAX_UNITS_PER_DOSE)
+        if (one_more * per_unit <= step.elemental_mg_per_day - 1e-6
+                and spread_max * per_unit <= biggest - 1e-6):
+            # Only the cap stopped it, and the step says so.
+            assert "units_capped" in {w["code"] for w in entry["warnings"]}
 
 
 @given(

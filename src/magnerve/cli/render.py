@@ -103,8 +103,9 @@ def plan_renderables(plan: Plan, *, explain: bool = False) -> list[object]:
     product = plan.extras.get("product")
     if product and plan.titration:
         unit = product.get("unit") or "unit"
-        units = Table(title=f"Your product ({product.get('elemental_mg_per_unit') or '?'} mg "
-                            f"per {unit})", title_justify="left")
+        strength = product.get("elemental_mg_per_unit")
+        shown = f"{strength:g} mg per {unit}" if strength else "magnesium per unit unknown"
+        units = Table(title=f"Your product ({shown})", title_justify="left")
         units.add_column("from day", justify="right")
         units.add_column("mg/day", justify="right")
         units.add_column(f"{unit}s per dose")

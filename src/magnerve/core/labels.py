@@ -43,7 +43,7 @@ import unicodedata
 import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 from rapidfuzz import fuzz, process
 
@@ -58,6 +58,7 @@ __all__ = [
     "DV_TOLERANCE",
     "EU_NRV_MG",
     "MAX_LABEL_BYTES",
+    "MAX_SERVING_MG",
     "US_DAILY_VALUES_MG",
     "WARNING_CODES",
     "Basis",
@@ -93,8 +94,15 @@ _MAX_JOINED = 2000
 _WINDOW = 40
 #: Amounts read per clause; a real label line has one to four.
 _MAX_AMOUNTS = 12
-#: Amounts above this many mg of magnesium per serving are not plausible label values.
-_MAX_PLAUSIBLE_MG = 1.0e7
+#: Numbers above this are not read as label amounts at all (a billion kilograms of anything
+#: is not a label; the cap also keeps every sum of amounts finite).
+_MAX_NUMBER = 1.0e12
+#: Elemental magnesium per serving above this is not plausible, so magnerve treats the total
+#: as unknown (``implausible_amount``). This is magnerve policy, not a clinical limit: the
+#: largest medicinal doses people take by mouth (a laxative dose of milk of magnesia or
+#: magnesium citrate, Epsom salt as a purgative) give roughly 1,000-3,000 mg, well below it,
+#: while a label misread by a unit ("200 g" for "200 mg") lands far above it.
+MAX_SERVING_MG = 5000.0
 
 #: Every warning code the reader emits, with what it means (the JSON contract's vocabulary).
 WARNING_CODES: dict[str, str] = {
@@ -117,6 +125,12 @@ WARNING_CODES: dict[str, str] = {
     "from_directions": "the amount was taken from the directions, not a nutrition panel",
     "serving_unknown": "no serving size was found, so the amount per unit is unknown",
     "elemental_unknown": "part of the magnesium has no known elemental amount",
+    "implausible_amount": "the magnesium amount is not plausible (more than 5,000 mg a "
+    "serving, or under 1 mg a unit for dosing), so it is treated as unknown",
+    "serving_unreadable": "the label states a serving size that could not be read (zero, "
+    "negative, not a number), so the amount per unit is unknown",
+    "units_capped": "a step would need more units per dose than magnerve ever advises; the "
+    "units were capped, below the step",
 }
 
 
@@ -269,7 +283,10 @@ _MASS_UNITS = (
     r"|milliequivalents?"
 )
 _TOKEN_RE = re.compile(
-    rf"(?P<amt>(?<![\w.,])(?P<an>{_NUM})\s*(?P<au>{_MASS_UNITS})(?![^\W\d_]))"
+    # A minus sign touching the number ("-200 mg", not "Magnesium - 200 mg" or "100-200 mg")
+    # makes a negative amount: never read as 200 mg.
+    rf"(?P<neg>(?<![\w.,)])[-\u2212](?P<nn>{_NUM})\s*(?P<nu>{_MASS_UNITS})(?![^\W\d_]))"
+    rf"|(?P<amt>(?<![\w.,])(?P<an>{_NUM})\s*(?P<au>{_MASS_UNITS})(?![^\W\d_]))"
     r"|(?P<lt><\s*1\s*%)"
     rf"|(?P<pct>(?<![\w.,])(?P<pn>{_NUM})\s*%)"
     r"|(?P<word>[^\W\d_]+)"
@@ -358,7 +375,8 @@ _ADJ = (
 )
 # Serving patterns, most explicit first; each runs only on lines holding its keyword.
 _SERVING_SIZE = re.compile(
-    r"\b(?:serving\s*size|portion\s*size|daily\s+(?:dose|serving|portion)|dose)\b\s*[:=\-–]?"
+    r"\b(?:serving\s*size|portion\s*size|daily\s+(?:dose|serving|portion)|dose)\b"
+    r"\s*(?:[:=–]|-(?![\d.,]))?"
     rf"\s*(?:\(\s*)?{_count('n')}?\s*(?:\(\s*\d+\s*\)\s*)?{_ADJ}(?P<u>{_UNIT_WORDS})\b"
 )
 _SERVING_PER = re.compile(
@@ -617,6 +635,7 @@ class _El:
     fuzzy: str | None = None
     qualifier: bool = False
     subkind: str = ""
+    negative: bool = False
 
 
 def _number(text: str) -> float | None:
@@ -630,7 +649,7 @@ def _number(text: str) -> float | None:
         value = float(text)
     except ValueError:
         return None
-    if not math.isfinite(value) or value > _MAX_PLAUSIBLE_MG:
+    if not math.isfinite(value) or value > _MAX_NUMBER:
         return None
     return value
 
@@ -652,12 +671,16 @@ def _elements(index: _Index, line: str) -> list[_El]:
         if kind == "word":
             i = _word_elements(index, tokens, i, depth, out)
             continue
-        if kind == "amt":
-            value = _number(match["an"])
-            unit = _UNIT_CANON.get(match["au"].lower().replace("μ", "µ"), "mg")
+        if kind in ("amt", "neg"):
+            negative = kind == "neg"
+            value = _number(match["nn" if negative else "an"])
+            unit_text = match["nu" if negative else "au"].lower().replace("μ", "µ")
+            unit = _UNIT_CANON.get(unit_text, "mg")
             if value is not None:
                 mg = mass_to_mg(value, unit)
-                out.append(_El(_AMT, match.start(), match.end(), depth, value=mg, unit=unit))
+                amount = _El(_AMT, match.start(), match.end(), depth, value=mg, unit=unit)
+                amount.negative = negative
+                out.append(amount)
         elif kind == "pct":
             value = _number(match["pn"])
             if value is not None and value <= 100_000:
@@ -979,12 +1002,16 @@ def _draft(line: str, clause: list[_El], in_blend: bool) -> _Draft | None:
                 or said_elemental
                 or _after_elemental_relation(clause, at)
             ):
+                if el.negative:
+                    _negative_amount(line, clause, el)
                 elemental.append((el.value, el.unit))
                 if first_amount < 0:
                     first_amount = at
             continue
         if subject.kind in (_OTH, _BLND):
             continue  # another nutrient's amount, or the blend's total
+        if el.negative:
+            _negative_amount(line, clause, el)
         if subject.kind == _MG or said_elemental or el.unit in _ELEMENTAL_UNITS:
             elemental.append((el.value, el.unit))
         else:
@@ -1012,6 +1039,21 @@ def _draft(line: str, clause: list[_El], in_blend: bool) -> _Draft | None:
         blend=blend,
         buffered_word="buffered" in line.lower(),
         unknown_form=any(el.form == "unknown" for el in clause if el.kind == _CMP),
+    )
+
+
+def _negative_amount(line: str, clause: list[_El], amount: _El) -> NoReturn:
+    """A magnesium amount with a minus sign is not an amount: refuse the label, naming the
+    line (reading "-200 mg" as 200 mg, or dropping it and counting the other lines, would
+    each misstate the magnesium)."""
+    text = _SPACES.sub(" ", line[clause[0].start : clause[-1].end]).strip(" ,;:-")[:120]
+    stated = _SPACES.sub(" ", line[amount.start : amount.end])
+    raise LabelError(
+        "label",
+        text,
+        "a positive amount of magnesium",
+        message=f"The label line '{text}' gives a negative amount of magnesium ({stated}); "
+        "expected a positive amount such as 'Magnesium (as citrate) 200 mg'.",
     )
 
 
@@ -1151,8 +1193,17 @@ def _logical_lines(text: str) -> list[_Line]:
 # Serving size
 
 
-def _serving(lines: Sequence[_Line]) -> Serving:
-    """The serving size: an explicit "Serving size" line wins over "per 2 capsules"."""
+#: A stated serving size, whatever follows it (to name one that cannot be read).
+_SERVING_STATED = re.compile(r"\b(?:serving|portion)\s*size\b\s*[:=\-–]?\s*(?=\S)")
+
+
+def _serving(lines: Sequence[_Line]) -> tuple[Serving, str | None]:
+    """The serving size: an explicit "Serving size" line wins over "per 2 capsules".
+
+    Also returns the text of a "Serving size" line that states no readable serving ("0
+    capsules", "-2 tablets", "1/0", "nan"), so the reader can say so rather than report
+    that no serving size was found.
+    """
     for pattern, hint in _SERVING_PATTERNS:
         for line in lines:
             if hint is not None and _SERVING_HINTS[hint].search(line.low) is None:
@@ -1160,8 +1211,27 @@ def _serving(lines: Sequence[_Line]) -> Serving:
             for match in pattern.finditer(line.low):
                 serving = _serving_from(match)
                 if serving is not None:
-                    return serving
-    return Serving()
+                    explicit = pattern is _SERVING_SIZE
+                    return serving, None if explicit else _unreadable_serving(lines)
+    return Serving(), _unreadable_serving(lines)
+
+
+def _unreadable_serving(lines: Sequence[_Line]) -> str | None:
+    """The first "Serving size ..." text with no readable serving in it, or None."""
+    for line in lines:
+        if "size" not in line.low:
+            continue
+        for match in _SERVING_STATED.finditer(line.low):
+            rest = line.low[match.start() :]
+            stated = _SERVING_SIZE.match(rest)
+            if stated is not None and (
+                _serving_from(stated) is not None
+                or _unit_name(stated.group("u")) in ("g", "mL")  # "100 g": a column
+            ):
+                continue
+            text = _SPACES.sub(" ", line.text[match.start() :]).strip()
+            return text if len(text) <= 60 else text[:57].rstrip() + "..."
+    return None
 
 
 def _serving_from(match: re.Match[str]) -> Serving | None:
@@ -1259,6 +1329,86 @@ def _check_text(text: object) -> str:
     return text
 
 
+#: Vulgar fractions (½ ¼ ¾ ⅓ ⅛ ...), with the whole number before them ("1½", "1 ½").
+_VULGAR = re.compile(r"(?:(?<![\d.,])(\d{1,6}) ?)?([\u00bc-\u00be\u2150-\u215e\u2189])")
+#: "1⁄2" with U+2044 FRACTION SLASH (what NFKC makes of ½, and what some fonts paste).
+_FRACTION_SLASH = re.compile(r"(?<![\d.,])(\d{1,6}) ?\u2044 ?(\d{1,6})(?![\d.,])")
+
+
+def _decimal(value: float) -> str:
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+def _vulgar(match: re.Match[str]) -> str:
+    whole = int(match[1]) if match[1] else 0
+    return _decimal(whole + unicodedata.numeric(match[2]))
+
+
+def _slashed(match: re.Match[str]) -> str:
+    numerator, denominator = int(match[1]), int(match[2])
+    if denominator == 0:
+        return f"{match[1]}/{match[2]}"  # left unreadable, as "1/0" would be
+    return _decimal(numerator / denominator)
+
+
+def _normalize(text: str) -> str:
+    """NFKC, with fractions made decimals first: NFKC turns "½" into "1⁄2", which would then
+    read as 2 ("½ mg" is 0.5 mg, "1½ tablets" 1.5 tablets, "1⁄2" 0.5)."""
+    if not text.isascii():
+        text = _VULGAR.sub(_vulgar, text)
+        text = unicodedata.normalize("NFKC", text)
+        if "\u2044" in text:
+            text = _FRACTION_SLASH.sub(_slashed, text).replace("\u2044", "/")
+    return text
+
+
+_SCIENTIFIC = re.compile(
+    rf"(?<![\w.,])\d{{1,9}}(?:[.,]\d+)?e[+-]?\d+\s*(?:{_MASS_UNITS})(?![^\W\d_])"
+)
+_OTHER_UNITS = re.compile(
+    rf"(?<![\w.,])[-\u2212]?{_NUM}\s*(?P<unit>kg|kilos?|kilograms?|lbs?|pounds?|oz|ounces?|ng"
+    r"|nanograms?|grains?|iu)(?![^\W\d_])"
+)
+_LONG_NUMBER = re.compile(rf"(?<![\w.,])[\d,.]{{10,}}\s*(?:{_MASS_UNITS})(?![^\W\d_])")
+
+
+def _unreadable_amount(lines: Sequence[_Line]) -> LabelError | None:
+    """Why a label naming magnesium gave no amount, when it holds one magnerve cannot read:
+    scientific notation ("1e5 mg"), a unit that is not for supplements ("200 kg"), or a
+    number too large to be a label amount. None when there is nothing of the kind."""
+    example = "such as 'Magnesium (as citrate) 200 mg'"
+    for line in lines:
+        if not line.mg() or _SKIP_LINE.search(line.low):
+            continue
+        found = _SCIENTIFIC.search(line.low)
+        if found is not None:
+            stated = line.text[found.start() : found.end()]
+            return LabelError(
+                "label", stated, "an amount written out in mg, g, mcg, mmol or mEq",
+                message=f"The label gives magnesium as '{stated}', in scientific notation, "
+                f"which magnerve does not read; expected the amount as printed, {example}.",
+            )  # fmt: skip
+        found = _OTHER_UNITS.search(line.low)
+        if found is not None:
+            stated = line.text[found.start() : found.end()]
+            return LabelError(
+                "label", stated, "an amount in mg, g, mcg, mmol or mEq",
+                message=f"The label gives magnesium as '{stated}', in a unit magnerve does "
+                f"not read on supplement labels ({found['unit']}); expected mg, g, mcg, mmol "
+                f"or mEq, {example}.",
+            )  # fmt: skip
+        for found in _LONG_NUMBER.finditer(line.low):
+            stated = line.text[found.start() : found.end()]
+            if len(stated) > 40:
+                stated = stated[:20] + "..." + stated[-10:]
+            return LabelError(
+                "label", stated, "a plausible amount of magnesium",
+                message=f"The label gives magnesium as '{stated}', which is not a plausible "
+                f"amount for a supplement; expected an amount {example}.",
+            )  # fmt: skip
+    return None
+
+
 def parse_label(text: str, knowledge: Knowledge) -> LabelResult:
     """Read a supplement label and say how much elemental magnesium it gives.
 
@@ -1272,7 +1422,7 @@ def parse_label(text: str, knowledge: Knowledge) -> LabelResult:
     >>> label.elemental_mg_per_serving, label.elemental_mg_per_unit
     (200.0, 100.0)
     """
-    text = unicodedata.normalize("NFKC", _check_text(text))
+    text = _normalize(_check_text(text))
     index = _index(knowledge)
     lines = _logical_lines(text)
     primary: list[_Draft] = []
@@ -1324,6 +1474,9 @@ def parse_label(text: str, knowledge: Knowledge) -> LabelResult:
             in_blend = False
     drafts = primary or secondary
     if not drafts:
+        odd = _unreadable_amount(lines) if mentioned else None
+        if odd is not None:
+            raise odd
         if mentioned:
             message = (
                 "The label mentions magnesium but gives no amount for it; expected a "
@@ -1343,7 +1496,7 @@ def parse_label(text: str, knowledge: Knowledge) -> LabelResult:
         child=_CHILD_CONTEXT.search(low) is not None,
         drug=_DRUG_FACTS.search(low) is not None,
     )
-    serving = _serving(lines)
+    serving, unreadable_serving = _serving(lines)
     items = [_finish(index, knowledge, draft, context, serving) for draft in drafts]
     items = _dedupe(items)
     label_warnings: list[LabelWarning] = []
@@ -1364,11 +1517,33 @@ def parse_label(text: str, knowledge: Knowledge) -> LabelResult:
     oxide = any("oxide" in item.forms for item in counted)
     if glycinate and oxide and not any("oxide" in item.forms for item in glycinate):
         label_warnings.append(_buffered_oxide_warning())
+    if sum(known) > MAX_SERVING_MG:
+        # A misread unit ("200 g") or a typo, never a supplement: unknown, not a dose.
+        per_serving = None
+        label_warnings.append(LabelWarning(
+            "implausible_amount",
+            f"The label reads as {_fmt(sum(known))} mg of elemental magnesium per serving, "
+            f"more than magnerve accepts from a label ({_fmt(MAX_SERVING_MG)} mg; the "
+            "largest medicinal doses are well below it), so the amount is treated as "
+            "unknown: check the number and its unit (mg, not g).",
+        ))  # fmt: skip
+    if unreadable_serving is not None:
+        used = (
+            f"; magnerve used '{serving.description}' from elsewhere on the label"
+            if serving.description
+            else ", so the magnesium per capsule or tablet is unknown and the amounts are "
+            "per serving"
+        )
+        label_warnings.append(LabelWarning(
+            "serving_unreadable",
+            f"The serving size '{unreadable_serving}' could not be read (expected a count "
+            f"above 0, such as 'Serving size 2 capsules'){used}.",
+        ))  # fmt: skip
     per_unit: float | None = None
     if per_serving is not None:
         if serving.units_per_serving:
             per_unit = per_serving / serving.units_per_serving
-        else:
+        elif unreadable_serving is None:
             label_warnings.append(LabelWarning(
                 "serving_unknown",
                 "No serving size was found, so the magnesium per capsule or tablet is unknown; "

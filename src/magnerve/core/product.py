@@ -19,8 +19,11 @@ rules keep it safe:
 The module is pure: it takes a :class:`~magnerve.core.labels.LabelResult` and the plan's
 titration steps and returns the plan's ``product`` field as plain data. Besides the label's
 own warnings it adds: ``units_are_servings`` (no serving size, so the unit is a serving),
-``product_amount_unknown`` (no elemental amount, so no units), ``units_from_higher_reading``
-(ambiguous basis, see above), and per step ``unit_exceeds_dose`` and ``rounded_down``.
+``product_amount_unknown`` (no elemental amount, or an implausible one, so no units),
+``implausible_amount`` (under 1 mg a unit: no units rather than thousands of them),
+``units_from_higher_reading`` (ambiguous basis, see above), and per step
+``unit_exceeds_dose``, ``units_capped`` (more than :data:`MAX_UNITS_PER_DOSE` units a dose
+would be needed) and ``rounded_down``.
 """
 
 from __future__ import annotations
@@ -32,10 +35,17 @@ from typing import Any
 from magnerve.core.labels import LabelItem, LabelResult, LabelWarning
 from magnerve.core.plan import TitrationStep
 
-__all__ = ["label_readings", "product_plan", "units_for"]
+__all__ = ["MAX_UNITS_PER_DOSE", "MIN_MG_PER_UNIT", "label_readings", "product_plan", "units_for"]
 
 #: Slack for floating-point division so 300 mg of 100 mg capsules is 3, not 2.999...
 _EPSILON = 1e-9
+#: A unit (capsule, tablet, mL...) with less magnesium than this is not dosed: a plan would
+#: mean hundreds of units, and such a reading is nearly always a misread label (magnerve
+#: policy).
+MIN_MG_PER_UNIT = 1.0
+#: The most units magnerve ever advises in one dose (magnerve policy: nobody should be told
+#: to swallow more than this at once; a step needing more asks for a stronger product).
+MAX_UNITS_PER_DOSE = 20
 
 
 def _floor2(value: float) -> float | int:
@@ -45,6 +55,8 @@ def _floor2(value: float) -> float | int:
 
 
 def _show(value: float) -> str:
+    if 0 < abs(value) < 1:
+        return f"{value:.2g}"  # 0.0001 mg is not "0 mg"
     return f"{value:,.1f}".rstrip("0").rstrip(".")
 
 
@@ -119,6 +131,14 @@ def product_plan(
             "units_are_servings",
             "The label gives no serving size, so doses are counted in servings.",
         ))  # fmt: skip
+    elif any(w.code == "implausible_amount" for w in label.warnings):
+        per_unit = per_unit_low = None
+        warnings.append(LabelWarning(
+            "product_amount_unknown",
+            "The label's amount of magnesium is not plausible for a supplement (see its "
+            "implausible_amount warning), so no number of units is worked out; check the "
+            "label's number and unit.",
+        ))  # fmt: skip
     else:
         per_unit = per_unit_low = None
         warnings.append(LabelWarning(
@@ -126,6 +146,16 @@ def product_plan(
             "The label does not say how much elemental magnesium the product gives, so no "
             "number of units can be worked out; use a product that states it.",
         ))  # fmt: skip
+    if per_unit is not None and not per_unit >= MIN_MG_PER_UNIT:
+        one = unit or "unit"
+        warnings.append(LabelWarning(
+            "implausible_amount",
+            f"One {one} of this product gives {_show(per_unit)} mg of magnesium, too little to "
+            f"dose a plan with (magnerve needs at least {_show(MIN_MG_PER_UNIT)} mg a "
+            f"{one}), so no number of units is worked out; check the label, or use a "
+            "magnesium supplement.",
+        ))  # fmt: skip
+        per_unit = per_unit_low = None
     ambiguous = per_unit is not None and per_unit_low is not None and per_unit > per_unit_low
     if ambiguous and per_unit is not None and per_unit_low is not None:
         warnings.append(LabelWarning(
@@ -136,6 +166,7 @@ def product_plan(
         ))  # fmt: skip
     steps: list[dict[str, Any]] = []
     too_strong: list[int] = []
+    capped: list[int] = []
     for step in titration:
         doses = max(1, step.doses_per_day)
         entry: dict[str, Any] = {
@@ -152,7 +183,8 @@ def product_plan(
             continue
         per_dose = step.elemental_mg_per_day / doses
         most_per_dose = units_for(max(per_dose, single_dose_max_mg), per_unit)
-        per_day = min(units_for(step.elemental_mg_per_day, per_unit), most_per_dose * doses)
+        fitting = min(units_for(step.elemental_mg_per_day, per_unit), most_per_dose * doses)
+        per_day = min(fitting, MAX_UNITS_PER_DOSE * doses)
         by_dose = _spread(per_day, doses)
         units = max(by_dose)
         actual = per_day * per_unit
@@ -162,7 +194,16 @@ def product_plan(
         entry["elemental_mg_per_day_actual"] = _floor2(min(actual, step.elemental_mg_per_day))
         if ambiguous and per_unit_low is not None:
             entry["elemental_mg_per_day_if_lower_reading"] = _floor2(per_day * per_unit_low)
-        if units == 0 and step.elemental_mg_per_day > 0:
+        if per_day < fitting:
+            capped.append(step.day)
+            entry["warnings"].append(LabelWarning(
+                "units_capped",
+                f"This step would need more than {MAX_UNITS_PER_DOSE} "
+                f"{_plural(unit, MAX_UNITS_PER_DOSE)} a dose; magnerve stops at "
+                f"{MAX_UNITS_PER_DOSE} a dose ({_show(actual)} mg a day, below the step's "
+                f"{_show(step.elemental_mg_per_day)} mg): use a stronger product.",
+            ).to_dict())  # fmt: skip
+        elif units == 0 and step.elemental_mg_per_day > 0:
             too_strong.append(step.day)
             entry["warnings"].append(LabelWarning(
                 "unit_exceeds_dose",
@@ -185,6 +226,15 @@ def product_plan(
             f"One {unit} of this product is more than a single dose at the step(s) starting on "
             f"day {days}; magnerve never rounds up, so those steps need a lower-strength "
             "product.",
+        ))  # fmt: skip
+    if capped:
+        days = ", ".join(str(day) for day in capped)
+        warnings.append(LabelWarning(
+            "units_capped",
+            f"At the step(s) starting on day {days} this product would need more than "
+            f"{MAX_UNITS_PER_DOSE} {_plural(unit or 'unit', MAX_UNITS_PER_DOSE)} a dose; "
+            "magnerve caps the units there, so those steps give less magnesium than planned: "
+            "use a stronger product.",
         ))  # fmt: skip
     return {
         "forms": list(label.forms),

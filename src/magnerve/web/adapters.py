@@ -7,8 +7,9 @@ few lines of "open the journal, call the core, return its value".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from fastapi import HTTPException
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FUTURE_SLACK",
     "Report",
+    "bound",
     "diet",
     "food_search",
     "label",
@@ -40,18 +42,49 @@ NO_PLAN = ("No plan is saved in your journal yet. Make a plan and save it (the P
            "POST /api/v1/journal/plans, or 'magnerve journal start PROFILE') first.")
 
 
+def _in_range(parse: Callable[[], datetime], text: str, field: str, what: str) -> datetime:
+    """Run a journal time parser, refusing times the journal cannot keep with an InputError
+    naming the field: "0001-01-01T00:00" makes Python raise ValueError or OverflowError when
+    it is put in a time zone, and "9999-12-31" as an end of day overflows. Checked here too,
+    so the web layer never depends on the journal catching it."""
+    from magnerve.journal.times import MAX_YEAR, MIN_YEAR
+
+    expected = f"{what}, between the years {MIN_YEAR} and {MAX_YEAR}"
+    try:
+        at = parse()
+        utc = at.astimezone(UTC)
+    except InputError:
+        raise
+    except (ValueError, OverflowError, OSError):
+        raise InputError(field, text, expected) from None
+    if not MIN_YEAR <= at.year <= MAX_YEAR or not MIN_YEAR <= utc.year <= MAX_YEAR:
+        raise InputError(field, text, expected)
+    return at
+
+
 def when(web: WebContext, text: str | None, field: str = "at") -> datetime:
     """A logged time as people write it ("08:30", "yesterday 21:00", ISO); default now."""
-    from magnerve.journal.times import parse_when
+    from magnerve.journal.times import WHEN_TEXT, parse_when
 
     now = web.now()
     if text is None or not text.strip():
         return now
-    at = parse_when(text, now, field)
+    at = _in_range(lambda: parse_when(text, now, field), text, field, WHEN_TEXT)
     if at > now + FUTURE_SLACK:
         raise InputError(field, text, "a time that is not in the future",
                          hint=f"It is now {now:%Y-%m-%d %H:%M}.")
     return at
+
+
+def bound(web: WebContext, text: str | None, field: str, *, end: bool = False
+          ) -> datetime | None:
+    """A ``since``/``until`` filter as ``magnerve journal list`` takes it; None when absent."""
+    from magnerve.journal.times import BOUND_TEXT, parse_bound
+
+    if text is None:
+        return None
+    now = web.now()
+    return _in_range(lambda: parse_bound(text, now, field, end=end), text, field, BOUND_TEXT)
 
 
 def save_plan(web: WebContext, data: Any) -> dict[str, Any]:

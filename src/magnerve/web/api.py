@@ -13,24 +13,95 @@ the bad field exactly as ``magnerve journal add`` would.
 
 from __future__ import annotations
 
+import difflib
+import email.message
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from magnerve.errors import InputError
 from magnerve.web import adapters, schemas
 from magnerve.web.context import context
-from magnerve.web.errors import MalformedBodyError
+from magnerve.web.errors import MalformedBodyError, printable
 
-__all__ = ["decode_json", "json_response", "router"]
+__all__ = ["ApiRoute", "check_unicode", "decode_json", "json_response", "router"]
 
-router = APIRouter(prefix="/api/v1", tags=["api"])
+_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
+_UTF8 = frozenset({"utf-8", "utf8"})
+
+
+def _query_names(dependant: Any) -> set[str]:
+    """The query parameters a route declares, its dependencies' included."""
+    names = {str(getattr(p, "alias", None) or p.name) for p in dependant.query_params}
+    for sub in getattr(dependant, "dependencies", ()):
+        names |= _query_names(sub)
+    return names
+
+
+def _unknown_query(request: Request, known: set[str]) -> None:
+    """Refuse a query parameter the route does not take (a typo must not be ignored)."""
+    for name in request.query_params:
+        if name in known:
+            continue
+        shown = printable(name)
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+        listed = ", ".join(f"'{k}'" for k in sorted(known))
+        expected = f"one of {listed}" if known else "no query parameters"
+        takes = f"takes {listed}" if known else "takes no query parameters"
+        message = f"Unknown query parameter '{shown}'; {request.url.path} {takes}"
+        message += f" (did you mean '{close[0]}'?)." if close else "."
+        raise InputError(shown, request.query_params.get(name), expected,
+                         suggestion=close[0] if close else None, message=message)
+
+
+def _check_charset(request: Request) -> None:
+    """Bodies are read as UTF-8: a declared other charset is refused, not misread."""
+    raw = request.headers.get("content-type")
+    if not raw or "charset" not in raw.lower():
+        return
+    header = email.message.Message()
+    header["content-type"] = raw
+    charset = header.get_content_charset()
+    if charset is not None and charset.strip().lower() not in _UTF8:
+        raise HTTPException(415, f"magnerve reads request bodies as UTF-8 only (got charset "
+                            f"{printable(charset)!r}); send UTF-8 with 'Content-Type: "
+                            "application/json' or 'application/json; charset=utf-8'.")
+
+
+class ApiRoute(APIRoute):
+    """An ``/api/v1`` route with the checks every one of them shares, made before FastAPI
+    reads the body: unknown query parameters are a 422 naming the parameter (with the
+    nearest known one), a body in a charset other than UTF-8 is a 415, and a route whose
+    body is a JSON model answers 415 for any other media type (like ``/plan``)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        known = _query_names(self.dependant)
+        json_body = self.body_field is not None
+
+        async def checked(request: Request) -> Response:
+            _unknown_query(request, known)
+            if request.method in _WITH_BODY:
+                _check_charset(request)
+                if json_body and await request.body():
+                    media = _media_type(request)
+                    if not _is_json(media):
+                        raise HTTPException(415, "Send the request body as JSON with "
+                                            "'Content-Type: application/json' (got "
+                                            f"{media or 'no content type'!r}).")
+            return await handler(request)
+
+        return checked
+
+
+router = APIRouter(prefix="/api/v1", tags=["api"], route_class=ApiRoute)
 
 JSON = "application/json"
 MAX_PAGE_SIZE = 500
@@ -63,13 +134,59 @@ def decode_json(body: bytes, media: str, *, what: str = "the request body") -> A
         raise HTTPException(415, f"Send {what} as JSON with 'Content-Type: application/json' "
                             f"(got {media or 'no content type'!r}).")
     try:
-        return json.loads(body)
+        data = json.loads(body)
     except RecursionError:
         raise _malformed("it is nested too deeply") from None
     except json.JSONDecodeError as exc:
         raise _malformed(f"line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise _malformed(str(exc)) from None
+    check_unicode(data)
+    return data
+
+
+def _stores(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def check_unicode(data: Any, path: str = "") -> None:
+    """Refuse any text in a JSON document that is not valid Unicode, naming its field.
+
+    JSON may escape half of a surrogate pair on its own ("\\ud800"); Python accepts it,
+    but it can be neither stored nor shown, so it is a 422 here rather than a 500 later.
+    """
+    stack: list[tuple[str, Any]] = [(path, data)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, str):
+            if not _stores(value):
+                raise _not_unicode(where or "body", value)
+        elif isinstance(value, dict):
+            children = []
+            for key, item in value.items():
+                child = f"{where}.{key}" if where else str(key)
+                if not _stores(str(key)):
+                    raise _not_unicode(child, str(key), key=True)
+                children.append((child, item))
+            stack.extend(reversed(children))
+        elif isinstance(value, list):
+            stack.extend(reversed([(f"{where}[{i}]", item) for i, item in enumerate(value)]))
+
+
+def _not_unicode(field: str, text: str, *, key: bool = False) -> InputError:
+    shown = printable(field)
+    bad = next(ch for ch in text if 0xD800 <= ord(ch) <= 0xDFFF)
+    what = "a key that is" if key else "text that is"
+    return InputError(
+        shown, printable(text), "text that is valid Unicode (no unpaired surrogate)",
+        message=f"'{shown}' must be {what} valid Unicode, but it holds an unpaired surrogate "
+        f"(\\u{ord(bad):04x}), which cannot be stored or shown; send it without that escape.")
 
 
 def _malformed(why: str) -> MalformedBodyError:
@@ -333,12 +450,9 @@ def list_entries(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
     order: Literal["asc", "desc"] = "desc",
 ) -> Response:
-    from magnerve.journal.times import parse_bound
-
     web = context(request)
-    now = web.now()
-    start = None if since is None else parse_bound(since, now, "since")
-    end = None if until is None else parse_bound(until, now, "until", end=True)
+    start = adapters.bound(web, since, "since")
+    end = adapters.bound(web, until, "until", end=True)
     journal = web.journal()
     total = journal.count(kinds=kind, since=start, until=end)
     items = journal.entries(kinds=kind, since=start, until=end, limit=limit,
@@ -359,6 +473,7 @@ def list_entries(
              responses=_ERRORS)
 def add_entry(request: Request, body: EntryIn) -> Response:
     web = context(request)
+    check_unicode({"at": body.at, "values": body.values})
     at = adapters.when(web, body.at)
     entry = _in_values(lambda: web.journal().add(body.kind, body.values, at,
                                                  knowledge=web.knowledge))
@@ -379,6 +494,7 @@ def get_entry(request: Request, entry_id: _ID) -> Response:
               responses={404: _PROBLEM, **_ERRORS})
 def edit_entry(request: Request, entry_id: _ID, body: EntryPatch) -> Response:
     web = context(request)
+    check_unicode({"at": body.at, "values": body.values})
     at = None if body.at is None else adapters.when(web, body.at)
     entry = _in_values(lambda: web.journal().edit(entry_id, at=at, values=body.values,
                                                   knowledge=web.knowledge))

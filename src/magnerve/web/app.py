@@ -58,6 +58,10 @@ Every error is an RFC 9457 problem (`application/problem+json`):
 `{type, title, status, detail, instance, field?, value?, expected?, suggestion?}`.
 `field`/`value`/`expected`/`suggestion` name the one bad input when there is one.
 
+Request bodies are UTF-8 JSON (`Content-Type: application/json`; a `charset` other than
+UTF-8 is a 415). A query parameter a route does not take is refused with a 422 naming it
+(and the nearest known one), never silently ignored.
+
 Not medical advice: check every plan with a doctor or pharmacist.
 """
 
