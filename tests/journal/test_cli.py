@@ -260,7 +260,8 @@ def test_list_text_is_a_table(cli: Cli, logged: list[dict[str, Any]]) -> None:
     assert "5 entries" in result.out
 
 
-def test_list_empty_and_bad_kind(cli: Cli) -> None:
+def test_list_empty_and_bad_kind(cli: Cli, db_path: Path) -> None:
+    Journal.open(db_path).close()  # an empty journal (list refuses one that does not exist)
     assert "No entries" in cli("list").out
     assert json.loads(cli("list", "-f", "json").out) == []
     assert "Did you mean 'pain'" in one_error_line(cli("list", "--kind", "pian"))

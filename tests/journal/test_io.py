@@ -19,11 +19,21 @@ from .conftest import NEW_YORK
 T0 = datetime(2024, 3, 9, 21, 0, tzinfo=NEW_YORK)  # EST, the day before the change
 
 
+def real_plan(profile: dict[str, Any]) -> dict[str, Any]:
+    """The plan magnerve makes for ``profile`` (imports refuse anything else: A2)."""
+    from magnerve.core.profile import parse_profile
+    from magnerve.knowledge import load_knowledge
+    from magnerve.planning import make_plan
+
+    knowledge = load_knowledge()
+    return make_plan(parse_profile(profile, knowledge), knowledge).to_dict()
+
+
 def fill(journal: Journal) -> None:
     """A small journal using every kind, two zones, both sides of a DST change, two plans."""
     journal.save_plan(
         {"age": 60, "sex": "male"},
-        {"status": "start", "daily_target_mg": 300},
+        real_plan({"age": 60, "sex": "male"}),
         T0 - timedelta(days=2),
     )
     journal.add("dose", {"mg": 200, "form": "glycinate", "product": 'Brand "Calm", 2 caps'}, T0)
@@ -52,7 +62,7 @@ def fill(journal: Journal) -> None:
     journal.add("med", {"name": "frobnicol"}, T0 + timedelta(days=2))
     journal.save_plan(
         {"age": 60, "sex": "male", "egfr": 55},
-        {"status": "see_clinician_first"},
+        real_plan({"age": 60, "sex": "male", "egfr": 55}),
         T0 + timedelta(days=3),
     )
 
@@ -132,7 +142,8 @@ def test_merge_adds_only_new_rows(filled: Journal, tmp_path: Path) -> None:
     with Journal.open(tmp_path / "phone.sqlite3") as phone:
         phone.import_json(filled.export_json())
         phone.add("pain", {"score": 3}, T0 + timedelta(days=4))
-        phone.save_plan({"age": 61, "sex": "male"}, {"status": "start"}, T0 + timedelta(days=5))
+        older = {"age": 61, "sex": "male"}
+        phone.save_plan(older, real_plan(older), T0 + timedelta(days=5))
         report = filled.import_json(phone.export_json())
     assert (report.added, report.plans_added, report.duplicates) == (2, 1, 9)
     assert filled.count() == 8
@@ -201,13 +212,14 @@ def test_bad_json_rows_are_reported_by_their_line(journal: Journal) -> None:
 }
 """
     report = journal.import_json(text)
-    assert [line for line, _ in report.errors] == [5, 8, 9, 10, 14]
+    assert [line for line, _ in report.errors] == [5, 8, 9, 10, 13, 14]
     assert "'score'" in report.errors[0][1]
     assert "expected an entry" in report.errors[1][1]
     assert "'colour' is not a field of an entry" in report.errors[2][1]
     assert "'id'" in report.errors[3][1]
-    assert "'version'" in report.errors[4][1]
-    assert (report.added, report.plans_added) == (2, 1)
+    assert "'plan.status'" in report.errors[4][1]  # an empty plan is not a plan
+    assert "'version'" in report.errors[5][1]
+    assert (report.added, report.plans_added) == (1, 0)
 
 
 def test_a_list_of_entries_imports(journal: Journal, tmp_path: Path) -> None:

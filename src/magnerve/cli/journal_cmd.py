@@ -12,16 +12,25 @@ sentence on stderr and exit status 1.
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from magnerve.cli.common import OutputFormat, console, print_json, read_input_file, write_private
+from magnerve.cli.common import (
+    OutputFormat,
+    console,
+    print_json,
+    read_input_file,
+    refuse_journal_output,
+    warn_damaged,
+    write_private,
+)
 from magnerve.errors import InputError
 from magnerve.journal.summary import describe_entry, format_number, format_stamp, summarize
+from magnerve.journal.times import FUTURE_SLACK
 
 if TYPE_CHECKING:
     from magnerve.core.entries import Entry
@@ -44,9 +53,8 @@ add_app = typer.Typer(
 )
 journal_app.add_typer(add_app, name="add")
 
-#: How far ahead of the clock --at may be: a little slack for clocks, no more. A time in
-#: the future is nearly always "21:00" typed at 20:00 meaning yesterday evening.
-FUTURE_SLACK = timedelta(minutes=5)
+#: Most entries ``journal list --limit`` may ask for.
+MAX_LIST_LIMIT = 10_000_000
 #: Exports grow about 0.5 MB per year of daily logging; 200 MB is decades, yet bounded.
 IMPORT_LIMIT_BYTES = 200_000_000
 
@@ -81,10 +89,13 @@ class ExportFormat(StrEnum):
 # Shared helpers
 
 
-def _open(db: str | None) -> Journal:
-    from magnerve.journal import open_journal
+def _open(db: str | None, *, create: bool = False) -> Journal:
+    """The journal named by --db/$MAGNERVE_DB/the default. Only the commands that add to
+    it (start, add, import) create it; the others refuse a journal that does not exist, so
+    a typo in --db is an error, not an empty journal (and no stray directories)."""
+    from magnerve.journal import Journal, resolve_db_path
 
-    return open_journal(db)
+    return Journal.open(resolve_db_path(db), create=create)
 
 
 def _now() -> datetime:
@@ -121,7 +132,7 @@ def _add(
     kind: str, values: dict[str, Any], at: str | None, db: str | None, output: OutputFormat
 ) -> None:
     when = _when(at, _now())
-    with _open(db) as journal:
+    with _open(db, create=True) as journal:
         entry = journal.add(kind, values, when)
     _emit(entry, output, "Logged")
 
@@ -227,13 +238,17 @@ def start_command(
         magnerve journal start examples/profiles/diabetic_neuropathy.toml
     """
     from magnerve.cli.plan_cmd import read_profile
+    from magnerve.journal.store import DamagedPlanError
     from magnerve.knowledge import load_knowledge
     from magnerve.planning import make_plan
 
     person = read_profile(profile)
     result = make_plan(person, load_knowledge()).to_dict()
-    with _open(db) as journal:
-        before = journal.current_plan()
+    with _open(db, create=True) as journal:
+        try:
+            before = journal.current_plan()
+        except DamagedPlanError:  # this new version replaces it
+            before = None
         stored = journal.save_plan(person.to_dict(), result, _now())
     new = before is None or before.version != stored.version
     status = stored.plan.get("status")
@@ -505,9 +520,7 @@ def list_command(
     ] = None,
     limit: Annotated[
         int | None,
-        typer.Option(
-            "--limit", "-n", help="Only the most recent N entries.", min=0, show_default=False
-        ),
+        typer.Option("--limit", "-n", help="Only the most recent N entries.", show_default=False),
     ] = None,
     db: Db = None,
     output: Format = OutputFormat.text,
@@ -522,13 +535,25 @@ def list_command(
     """
     from magnerve.journal.times import parse_bound
 
+    if limit is not None and not 1 <= limit <= MAX_LIST_LIMIT:
+        raise InputError("--limit", limit, f"a whole number of entries from 1 to {MAX_LIST_LIMIT}")
     now = _now()
     start = None if since is None else parse_bound(since, now, "--since")
     end = None if until is None else parse_bound(until, now, "--until", end=True)
+    if start is not None and end is not None and start > end:
+        raise InputError(
+            "--since",
+            since,
+            "a time before --until",
+            message=f"--since {since!r} is later than --until {until!r}; nothing can match, "
+            "so give the earlier time to --since.",
+        )
+    kinds = _kinds(kind)
     with _open(db) as journal:
         found = journal.entries(
-            kinds=_kinds(kind), since=start, until=end, limit=limit, newest_first=limit is not None
+            kinds=kinds, since=start, until=end, limit=limit, newest_first=limit is not None
         )
+        warn_damaged(journal.damaged)
     if limit is not None:
         found.reverse()
     if output is OutputFormat.json:
@@ -689,19 +714,23 @@ def delete_command(
 
         magnerve journal delete 3f2a9c1b --yes
     """
+    from magnerve.journal.store import DamagedEntryError
+
     with _open(db) as journal:
         full_id = journal.resolve_id(entry_id)
-        entry = journal.get(full_id)
+        entry: Entry | None
+        try:
+            entry = journal.get(full_id)
+            what = summarize(entry)
+        except DamagedEntryError as exc:  # a damaged row can still be deleted
+            entry, what = None, f"the damaged entry {exc.entry_id} ({exc.reason})"
         if not yes:
-            typer.confirm(
-                f"Delete {summarize(entry)}?",
-                abort=True,
-            )
+            typer.confirm(f"Delete {what}?", abort=True)
         journal.delete(full_id)
     if output is OutputFormat.json:
-        print_json({"deleted": entry.to_dict()})
+        print_json({"deleted": entry.to_dict() if entry is not None else {"id": full_id}})
     else:
-        typer.echo(f"Deleted {summarize(entry)}")
+        typer.echo(f"Deleted {what}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -734,13 +763,19 @@ def export_command(
     """
     import json
 
+    from magnerve.journal import resolve_db_path
+    from magnerve.journal.io import render_csv
+
+    if output_file is not None and output_file != "-":
+        refuse_journal_output(output_file, resolve_db_path(db))
     with _open(db) as journal:
         document = journal.export_json()
         text = (
             json.dumps(document, indent=2, ensure_ascii=False) + "\n"
             if file_format is ExportFormat.json
-            else journal.export_csv()
+            else render_csv(document)
         )
+        warn_damaged(journal.damaged)
     if output_file is None or output_file == "-":
         sys.stdout.write(text)
         return
@@ -792,7 +827,7 @@ def import_command(
         raise InputError("FILE", file, "a .json or .csv file")
     text = read_input_file(file, "FILE", limit=IMPORT_LIMIT_BYTES)
     try:
-        with _open(db) as journal:
+        with _open(db, create=True) as journal:
             report = journal.import_json(text) if suffix == ".json" else journal.import_csv(text)
     except InputError as exc:
         raise exc.located(file) from None

@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from magnerve.cli.common import OutputFormat, console, print_json, write_private
+from magnerve.cli.common import (
+    OutputFormat,
+    console,
+    print_json,
+    refuse_journal_output,
+    warn_damaged,
+    write_private,
+)
 from magnerve.errors import JournalError
 
 if TYPE_CHECKING:
@@ -50,20 +57,19 @@ def load_review(db: str | None, now: datetime | None = None) -> tuple[Review, li
         JournalError: there is no journal at the path, or it has no plan yet.
     """
     from magnerve.core.review import review
-    from magnerve.journal import open_journal, resolve_db_path
+    from magnerve.journal import Journal, resolve_db_path
+    from magnerve.journal.paths import shown_path
     from magnerve.knowledge import load_knowledge
 
     path = resolve_db_path(db)
-    if not path.exists():
-        raise JournalError(f"There is no journal at {path}; start one with 'magnerve journal "
-                           "start PROFILE' (or pass --db).")
-    with open_journal(str(path)) as journal:
+    with Journal.open(path, create=False) as journal:
         stored = journal.current_plan()
         if stored is None:
-            raise JournalError(f"The journal at {path} has no plan yet; save one with "
-                               "'magnerve journal start PROFILE'.")
+            raise JournalError(f"The journal at {shown_path(path)} has no plan yet; save one "
+                               "with 'magnerve journal start PROFILE'.")
         entries = journal.entries()
         earlier = journal.plans()
+        warn_damaged(journal.damaged)
     knowledge = load_knowledge()
     moment = now if now is not None else datetime.now().astimezone()
     result = review(entries, stored, knowledge, now=moment, earlier_plans=earlier)
@@ -89,6 +95,7 @@ def render_review(result: Review) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from magnerve.journal.summary import printable
     from magnerve.report.html import RESPONSE_TEXT
 
     out = console()
@@ -130,7 +137,7 @@ def render_review(result: Review) -> None:
     facts.add_row("Response", RESPONSE_TEXT[result.response])
     out.print(facts)
     for note in result.response_notes:
-        out.print(Text(f"  {note}", style="dim"))
+        out.print(Text(f"  {printable(note)}", style="dim"))
     if result.advice:
         table = Table(title="What to do", title_justify="left", show_header=False, box=None,
                       pad_edge=False)
@@ -138,7 +145,7 @@ def render_review(result: Review) -> None:
         table.add_column()
         for item in result.advice:
             word, colour = _SEVERITY[item.severity]
-            table.add_row(Text(word, style=colour), Text(item.message))
+            table.add_row(Text(word, style=colour), Text(printable(item.message)))
         out.print(table)
 
 
@@ -191,6 +198,10 @@ def report_command(
 
         magnerve report --format fhir -o bundle.json
     """
+    if output_file != "-":
+        from magnerve.journal import resolve_db_path
+
+        refuse_journal_output(output_file, resolve_db_path(db))
     result, entries, knowledge = load_review(db)
     pages = None
     if file_format is ReportFormat.fhir:

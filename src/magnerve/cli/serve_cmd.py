@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import socket
 import sys
 from pathlib import Path
@@ -25,7 +26,14 @@ import typer
 
 from magnerve.errors import InputError
 
-__all__ = ["MIN_PASSWORD_CHARS", "PASSWORD_ENV", "is_loopback", "serve_command"]
+__all__ = [
+    "MIN_PASSWORD_CHARS",
+    "PASSWORD_ENV",
+    "check_host",
+    "check_tls_files",
+    "is_loopback",
+    "serve_command",
+]
 
 PASSWORD_ENV = "MAGNERVE_PASSWORD"
 MIN_PASSWORD_CHARS = 10
@@ -41,6 +49,93 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+_HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+#: A certificate, key or password file is small; anything bigger is the wrong file.
+MAX_SMALL_FILE = 1_000_000
+
+
+def check_host(host: str) -> None:
+    """Refuse a --host that is neither an IP address nor a valid host name, before it is
+    judged loopback or remote ("999.1.1.1" must not be "refusing to listen remotely")."""
+    text = host.strip()
+    bare = text[1:-1] if text.startswith("[") and text.endswith("]") else text
+    expected = "an IP address such as 127.0.0.1 or ::1, or a host name such as localhost"
+    if not bare:
+        raise InputError("--host", host, expected)
+    try:
+        ipaddress.ip_address(bare)
+        return
+    except ValueError:
+        pass
+    name = bare[:-1] if bare.endswith(".") else bare
+    looks_numeric = re.fullmatch(r"[0-9.]+", bare) is not None
+    if (looks_numeric or ":" in bare or len(name) > 253
+            or not all(_HOST_LABEL.match(label) for label in name.split("."))):
+        raise InputError("--host", host, expected, message=f"{_shown(host)} is not a valid IP "
+                         "address or host name for --host; give one such as 127.0.0.1, ::1 "
+                         "or localhost.")
+
+
+def _shown(value: str) -> str:
+    text = value if len(value) <= 60 else value[:57] + "..."
+    return repr(text) if not text.isprintable() else f"'{text}'"
+
+
+def _small_text_file(path: str, option: str, what: str) -> str:
+    """The UTF-8 text of a small file named by ``option``, or one sentence saying why not."""
+    shown = _shown(path)
+    try:
+        with Path(path).open("rb") as handle:
+            data = handle.read(MAX_SMALL_FILE + 1)
+    except OSError as exc:
+        raise InputError(option, path, f"a readable {what} file",
+                         message=f"Cannot read the {what} file {shown} given to {option}: "
+                         f"{exc.strerror or exc}.") from None
+    if len(data) > MAX_SMALL_FILE or b"\x00" in data:
+        raise InputError(option, path, f"a {what} file (text)",
+                         message=f"The file {shown} given to {option} is not a {what} file "
+                         "(it is binary or too large).")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(option, path, "UTF-8 text",
+                         message=f"The file {shown} given to {option} is not UTF-8 text "
+                         f"(invalid byte at position {exc.start}), so it is not a {what} "
+                         "file.") from None
+
+
+def check_tls_files(certfile: str, keyfile: str) -> None:
+    """Load the certificate and key the way the server will, before anything is printed:
+    a missing, unreadable or wrong file is one sentence, not a traceback after "running at
+    https://". An encrypted key is left for the server to ask its passphrase."""
+    import ssl
+
+    _small_text_file(certfile, "--ssl-certfile", "PEM certificate")
+    _small_text_file(keyfile, "--ssl-keyfile", "PEM private key")
+    asked = False
+
+    def passphrase() -> bytes:
+        nonlocal asked
+        asked = True
+        return b""
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        context.load_cert_chain(certfile, keyfile, password=passphrase)
+    except ssl.SSLError as exc:
+        if asked:  # an encrypted key: uvicorn asks for its passphrase at start
+            return
+        reason = f" (OpenSSL: {exc.reason.lower().replace('_', ' ')})" if exc.reason else ""
+        raise InputError("--ssl-certfile", certfile, "a PEM certificate and its private key",
+                         message=f"Cannot use {_shown(certfile)} and {_shown(keyfile)} for "
+                         "HTTPS: they are not a PEM certificate and its matching private "
+                         f"key{reason}.") from None
+    except OSError as exc:
+        raise InputError("--ssl-certfile", certfile, "readable files",
+                         message=f"Cannot read {_shown(certfile)} or {_shown(keyfile)} for "
+                         f"HTTPS: {exc.strerror or exc}.") from None
+
+
 def _password(password_file: str | None) -> str:
     """The remote-mode password: a file, else the environment, else a prompt at a terminal."""
     if password_file is not None:
@@ -50,6 +145,11 @@ def _password(password_file: str | None) -> str:
             raise InputError("--password-file", password_file, "a readable file",
                              message=f"Cannot read the password file {password_file}: "
                              f"{exc.strerror or exc}.") from None
+        except UnicodeDecodeError as exc:
+            raise InputError("--password-file", password_file, "UTF-8 text",
+                             message=f"The password file {_shown(password_file)} is not UTF-8 "
+                             f"text (invalid byte at position {exc.start}); its first line "
+                             "must be the password.") from None
         password = text.splitlines()[0] if text.splitlines() else ""
     elif os.environ.get(PASSWORD_ENV):
         password = os.environ[PASSWORD_ENV]
@@ -138,6 +238,7 @@ def serve_command(
     from magnerve.web.security import hash_password
     from magnerve.web.server import uvicorn_settings
 
+    check_host(host)
     remote = not is_loopback(host)
     if remote and not allow_remote:
         raise InputError("--host", host, "a loopback address such as 127.0.0.1",
@@ -149,6 +250,8 @@ def serve_command(
                          "both --ssl-certfile and --ssl-keyfile",
                          message="HTTPS needs both --ssl-certfile and --ssl-keyfile.")
     tls = ssl_certfile is not None
+    if ssl_certfile is not None and ssl_keyfile is not None:
+        check_tls_files(ssl_certfile, ssl_keyfile)
     password_hash = hash_password(_password(password_file)) if allow_remote else None
 
     db_path = resolve_db_path(db)

@@ -23,7 +23,14 @@ if TYPE_CHECKING:
     from magnerve.core.entries import ENTRY_KINDS, Entry, EntryKind, StoredPlan
     from magnerve.journal.io import ImportReport
     from magnerve.journal.paths import DB_ENV, resolve_db_path
-    from magnerve.journal.store import MIGRATIONS, EntryNotFoundError, Journal, open_journal
+    from magnerve.journal.store import (
+        MIGRATIONS,
+        DamagedEntryError,
+        DamagedPlanError,
+        EntryNotFoundError,
+        Journal,
+        open_journal,
+    )
     from magnerve.journal.values import KIND_FIELDS, MAX_DOSE_MG, check_kind, validate_values
 
 # Imported on first use (PEP 562) so that importing a light submodule such as
@@ -37,6 +44,8 @@ _HOMES = {
     "DB_ENV": "magnerve.journal.paths",
     "resolve_db_path": "magnerve.journal.paths",
     "MIGRATIONS": "magnerve.journal.store",
+    "DamagedEntryError": "magnerve.journal.store",
+    "DamagedPlanError": "magnerve.journal.store",
     "EntryNotFoundError": "magnerve.journal.store",
     "Journal": "magnerve.journal.store",
     "open_journal": "magnerve.journal.store",
@@ -63,6 +72,8 @@ __all__ = [
     "KIND_FIELDS",
     "MAX_DOSE_MG",
     "MIGRATIONS",
+    "DamagedEntryError",
+    "DamagedPlanError",
     "Entry",
     "EntryKind",
     "EntryNotFoundError",

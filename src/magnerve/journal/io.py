@@ -20,6 +20,10 @@ written by hand, ``record`` and ``id`` may be left out or empty (a new id is mad
 
 Parsing keeps the line each row starts on, so a bad row is reported as "line 14: ..." and
 skipped while the good rows are imported. Nothing here touches SQLite.
+
+An imported plan version must have the plan's contract shape (:func:`check_plan_shape`) and
+must not be less safe than planning again with its own profile (:func:`check_plan_safety`):
+a file can never lower the safety status or raise the daily target.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -34,9 +39,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from magnerve.core.entries import Entry, EntryKind, StoredPlan
-from magnerve.errors import InputError
+from magnerve.errors import InputError, MagnerveError
 from magnerve.journal.times import parse_iso
-from magnerve.journal.values import check_kind, validate_values
+from magnerve.journal.values import check_kind, field_name, validate_values
 
 if TYPE_CHECKING:
     from magnerve.knowledge import Knowledge
@@ -44,12 +49,14 @@ if TYPE_CHECKING:
 __all__ = [
     "CSV_COLUMNS",
     "EXPORT_FORMAT",
+    "STATUS_ORDER",
     "EntryCandidate",
     "ImportReport",
     "ImportRow",
     "ParsedImport",
     "PlanCandidate",
     "canonical_json",
+    "check_plan_shape",
     "entry_candidate",
     "export_document",
     "parse_csv_text",
@@ -124,6 +131,8 @@ class ImportRow:
     line: int
     record: Literal["entry", "plan"]
     data: Mapping[str, Any]
+    #: Where in a JSON file (``plans[0]``), for messages: several rows can share a line.
+    where: str = ""
 
 
 @dataclass(slots=True)
@@ -353,7 +362,7 @@ def _rows_from_data(data: object, lines: Mapping[str, list[int]]) -> ParsedImpor
                 )
                 parsed.errors.append((line, f"expected {what}, got {type(item).__name__}"))
                 continue
-            parsed.rows.append(ImportRow(line, record, item))
+            parsed.rows.append(ImportRow(line, record, item, f"{key or 'entries'}[{index}]"))
     return parsed
 
 
@@ -457,14 +466,116 @@ def _short(text: str) -> str:
 
 
 def _unknown_keys(data: Mapping[str, Any], allowed: tuple[str, ...], what: str) -> None:
-    extra = [str(k) for k in data if k not in allowed]
+    extra = [k for k in data if k not in allowed]
     if extra:
         raise InputError(
-            extra[0],
+            str(extra[0]),
             data[extra[0]],
             "one of " + ", ".join(allowed),
-            message=f"'{extra[0]}' is not a field of {what}; expected {', '.join(allowed)}.",
+            message=f"{field_name(extra[0])} is not a field of {what}; "
+            f"expected {', '.join(allowed)}.",
         )
+
+
+#: Plan statuses from least to most cautious (design.md 3.2).
+STATUS_ORDER: dict[str, int] = {
+    "start": 0,
+    "start_with_caution": 1,
+    "see_clinician_first": 2,
+    "do_not_start": 3,
+}
+_REASON_SEVERITIES = ("info", "caution", "see_clinician", "stop")
+
+
+def _whole(value: object, low: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= low
+
+
+def _is_number(value: object) -> bool:
+    """A finite int or float (not a bool, not NaN, not an int too large for a float)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
+def _items(plan: Mapping[str, Any], key: str, what: str, *, required: bool) -> list[Any]:
+    if key not in plan and not required:
+        return []
+    value = plan.get(key)
+    if not isinstance(value, list):
+        raise InputError(f"plan.{key}", value, f"a list of {what}")
+    for index, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise InputError(f"plan.{key}[{index}]", item, f"an object (one of the plan's {what})")
+    return value
+
+
+def check_plan_shape(plan: object, *, strict: bool = True) -> None:
+    """Refuse plan JSON that does not have the contract shape (``Plan.to_dict``) that the
+    review and the reports read.
+
+    ``strict`` (imports): the status, the whole-mg daily target and the titration,
+    schedule, reasons and interactions lists must all be there. Not strict (reading a
+    stored plan back): fields may be missing (readers fall back, and an unknown status
+    fails closed), but any that are there must have the shape readers index into.
+
+    Raises:
+        InputError: naming the first field that is wrong (``plan.titration[2].day``).
+    """
+    if not isinstance(plan, dict):
+        raise InputError("plan", plan, "a plan object")
+    status = plan.get("status")
+    if strict and (not isinstance(status, str) or status not in STATUS_ORDER):
+        raise InputError("plan.status", status, "one of " + ", ".join(STATUS_ORDER))
+    target = plan.get("daily_target_mg")
+    if (strict or target is not None) and not _whole(target, 0):
+        raise InputError("plan.daily_target_mg", target, "a whole number of mg, 0 or more")
+    limit = plan.get("upper_limit_mg")
+    if limit is not None and not _whole(limit, 0):
+        raise InputError("plan.upper_limit_mg", limit, "a whole number of mg or null")
+    form = plan.get("recommended_form")
+    if form is not None and not isinstance(form, str):
+        raise InputError("plan.recommended_form", form, "a form id or null")
+    expected_step = "a step {day >= 1, elemental_mg_per_day >= 0, doses_per_day >= 0}"
+    for index, step in enumerate(_items(plan, "titration", "titration steps", required=strict)):
+        for key, low in (("day", 1), ("elemental_mg_per_day", 0), ("doses_per_day", 0)):
+            if not _whole(step.get(key), low):
+                raise InputError(
+                    f"plan.titration[{index}].{key}",
+                    step.get(key),
+                    f"a whole number from {low} ({expected_step})",
+                )
+    for index, dose in enumerate(_items(plan, "schedule", "scheduled doses", required=strict)):
+        if not isinstance(dose.get("time"), str):
+            raise InputError(f"plan.schedule[{index}].time", dose.get("time"), 'a time "HH:MM"')
+        if not _is_number(dose.get("elemental_mg")):
+            raise InputError(
+                f"plan.schedule[{index}].elemental_mg", dose.get("elemental_mg"), "a number of mg"
+            )
+    for index, reason in enumerate(_items(plan, "reasons", "reasons", required=strict)):
+        if reason.get("severity") not in _REASON_SEVERITIES:
+            raise InputError(
+                f"plan.reasons[{index}].severity",
+                reason.get("severity"),
+                "one of " + ", ".join(_REASON_SEVERITIES),
+            )
+        if not isinstance(reason.get("message"), str):
+            raise InputError(f"plan.reasons[{index}].message", reason.get("message"), "text")
+    for index, item in enumerate(_items(plan, "interactions", "interactions", required=strict)):
+        for key in ("drug_then_mg_h", "mg_then_drug_h"):
+            value = item.get(key)
+            if value is not None and not _is_number(value):
+                raise InputError(
+                    f"plan.interactions[{index}].{key}", value, "a number of hours or null"
+                )
+    for key in ("forms", "evidence", "follow_up", "sources"):
+        _items(plan, key, key.replace("_", "-") + " entries", required=False)
+    assumptions = plan.get("assumptions", [])
+    if not isinstance(assumptions, list):
+        raise InputError("plan.assumptions", assumptions, "a list")
 
 
 def _time(value: object, field: str) -> datetime:
@@ -487,8 +598,68 @@ def entry_candidate(data: Mapping[str, Any], knowledge: Knowledge | None = None)
     return EntryCandidate(raw_id, kind, at, validate_values(kind, values, knowledge=knowledge))
 
 
-def plan_candidate(data: Mapping[str, Any]) -> PlanCandidate:
-    """Validate one imported plan version."""
+def check_plan_safety(
+    profile: Mapping[str, Any], plan: Mapping[str, Any], knowledge: Knowledge | None = None
+) -> None:
+    """Refuse an imported plan that is less safe than planning again with its own profile.
+
+    A file must never be able to override the safety status: the profile must be one
+    magnerve can read, and the plan made from it now decides the floor. The imported plan
+    may be as cautious or more (an older, stricter plan), never less: its status may not be
+    less severe and its daily target not higher than the fresh plan's.
+
+    Raises:
+        InputError: the profile cannot be read, or the plan is less safe (the message says
+            to run ``magnerve journal start``).
+    """
+    from magnerve.core.profile import parse_profile
+    from magnerve.planning import make_plan
+
+    if knowledge is None:
+        from magnerve.knowledge import load_knowledge
+
+        knowledge = load_knowledge()
+    try:
+        person = parse_profile(dict(profile), knowledge)
+        if person.diet is not None:  # the diet adds the food ledger only, never a status
+            person = person.model_copy(update={"diet": None})
+        fresh = make_plan(person, knowledge)
+    except MagnerveError as exc:
+        raise InputError(
+            f"profile.{getattr(exc, 'field', '')}".rstrip("."),
+            getattr(exc, "value", None),
+            "a valid profile",
+            message=f"The plan's profile cannot be read ({_reason(exc)}); an imported plan "
+            "must come with a valid profile. Make the plan again with 'magnerve journal "
+            "start PROFILE'.",
+        ) from None
+    status, target = str(plan.get("status")), plan.get("daily_target_mg")
+    if STATUS_ORDER[status] < STATUS_ORDER[fresh.status]:
+        raise InputError(
+            "plan.status",
+            status,
+            f"at least as cautious as {fresh.status!r}",
+            message=f"The plan's status {status!r} is less cautious than {fresh.status!r}, "
+            "which planning again with its profile gives, and an import must never make a "
+            "plan less safe; run 'magnerve journal start PROFILE' to make the plan again.",
+        )
+    if isinstance(target, int) and target > fresh.daily_target_mg:
+        raise InputError(
+            "plan.daily_target_mg",
+            target,
+            f"at most {fresh.daily_target_mg}",
+            message=f"The plan's daily target of {target} mg is higher than the "
+            f"{fresh.daily_target_mg} mg that planning again with its profile gives, and an "
+            "import must never make a plan less safe; run 'magnerve journal start PROFILE' to "
+            "make the plan again.",
+        )
+
+
+def plan_candidate(
+    data: Mapping[str, Any], knowledge: Knowledge | None = None, *, check_safety: bool = True
+) -> PlanCandidate:
+    """Validate one imported plan version: its fields, the plan's contract shape and (with
+    ``check_safety``) that it is no less safe than planning again with its profile."""
     _unknown_keys(data, _PLAN_KEYS, "a plan")
     version = data.get("version")
     if version is not None and (
@@ -501,9 +672,20 @@ def plan_candidate(data: Mapping[str, Any]) -> PlanCandidate:
         raise InputError("profile", profile, "a profile object")
     if not isinstance(plan, dict):
         raise InputError("plan", plan, "a plan object")
-    try:
-        canonical_json(profile)
-        canonical_json(plan)
-    except (TypeError, ValueError):
-        raise InputError("plan", "...", "JSON data without NaN or infinity") from None
+    for name, data_ in (("profile", profile), ("plan", plan)):
+        try:
+            canonical_json(data_).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InputError(
+                name,
+                "...",
+                "valid UTF-8 text",
+                message=f"The {name} holds text that is "
+                f"not valid UTF-8 (the character U+{ord(exc.object[exc.start]):04X}).",
+            ) from None
+        except (TypeError, ValueError):
+            raise InputError(name, "...", "JSON data without NaN or infinity") from None
+    check_plan_shape(plan)
+    if check_safety:
+        check_plan_safety(profile, plan, knowledge)
     return PlanCandidate(version, created_at, profile, plan)

@@ -12,7 +12,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["APP_NAME", "DB_ENV", "DB_FILENAME", "resolve_db_path"]
+from magnerve.errors import JournalError
+
+__all__ = ["APP_NAME", "DB_ENV", "DB_FILENAME", "resolve_db_path", "shown_path"]
 
 APP_NAME = "magnerve"
 DB_ENV = "MAGNERVE_DB"
@@ -29,10 +31,35 @@ def resolve_db_path(db: str | os.PathLike[str] | None) -> Path:
         An absolute path with ``~`` expanded. The file need not exist yet.
     """
     if db is not None and str(db) != "":
-        return Path(db).expanduser().absolute()
+        return _absolute(str(db), "--db")
     env = os.environ.get(DB_ENV, "").strip()
     if env:
-        return Path(env).expanduser().absolute()
+        return _absolute(env, f"${DB_ENV}")
     from platformdirs import user_data_dir
 
     return Path(user_data_dir(APP_NAME, appauthor=False)) / DB_FILENAME
+
+
+def _absolute(text: str, source: str) -> Path:
+    """``text`` as an absolute path; a ``~user`` that does not exist or a working directory
+    that was deleted is one sentence, not a traceback."""
+    try:
+        return Path(text).expanduser().absolute()
+    except RuntimeError as exc:  # "~nobody/..." or no home directory
+        raise JournalError(
+            f"Cannot use the journal path {shown_path(text)} from {source}: "
+            f"{str(exc).rstrip('.').lower()}."
+        ) from None
+    except OSError as exc:  # the working directory is gone
+        raise JournalError(
+            f"Cannot use the journal path {shown_path(text)} from {source}: {exc.strerror or exc}."
+        ) from None
+
+
+def shown_path(path: str | os.PathLike[str]) -> str:
+    """A path for a message: shortened when very long (the start and the file name are
+    kept), escaped when it holds control characters or bytes that are not UTF-8."""
+    text = os.fspath(path)
+    if len(text) > 100:
+        text = text[:50] + "..." + text[-40:]
+    return text if text.isprintable() else repr(text)[1:-1]

@@ -21,6 +21,13 @@ Times are stored as fixed-width UTC text plus the offset they were logged in (se
 
 A :class:`Journal` is safe to share between threads (one connection behind a lock); several
 processes may open the same file at once.
+
+Reading never fails on one damaged row (JSON or a time broken by a disk error, another
+program or a hand edit): the row is left out of what a read returns and listed in
+:attr:`Journal.damaged`, and stays in the file untouched, so an export rescues everything
+else. The one exception fails closed: when the *latest* plan version is damaged,
+:meth:`Journal.current_plan` raises :class:`DamagedPlanError` rather than fall back to an
+older plan that may be less safe.
 """
 
 from __future__ import annotations
@@ -28,27 +35,37 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sqlite3
 import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, cast
 
-from magnerve.core.entries import Entry, EntryKind, StoredPlan
+from magnerve.core.entries import ENTRY_KINDS, Entry, EntryKind, StoredPlan
 from magnerve.errors import InputError, JournalError
 from magnerve.journal import io as journal_io
 from magnerve.journal.migrations import Migrations
-from magnerve.journal.paths import resolve_db_path
-from magnerve.journal.times import from_storage, require_aware, to_storage
-from magnerve.journal.values import check_kind, validate_values
+from magnerve.journal.paths import resolve_db_path, shown_path
+from magnerve.journal.times import FUTURE_SLACK, from_storage, require_aware, to_storage
+from magnerve.journal.values import check_kind, stored_problem, validate_values
 
 if TYPE_CHECKING:
     from magnerve.knowledge import Knowledge
 
-__all__ = ["MIGRATIONS", "EntryNotFoundError", "Journal", "open_journal"]
+__all__ = [
+    "MAX_LIMIT",
+    "MIGRATIONS",
+    "DamagedEntryError",
+    "DamagedPlanError",
+    "EntryNotFoundError",
+    "Journal",
+    "open_journal",
+]
 
 
 def _reason(exc: BaseException) -> str:
@@ -58,6 +75,12 @@ def _reason(exc: BaseException) -> str:
 
 BUSY_TIMEOUT_MS = 5000
 MEMORY = ":memory:"
+#: Most entries one read may ask for, and the largest offset SQLite can take.
+MAX_LIMIT = 10_000_000
+MAX_OFFSET = 2**63 - 1
+#: Rows per ``IN (...)`` query when an import looks up what is stored (SQLite's variable
+#: limit is 32766 on current builds, 999 on old ones).
+_CHUNK = 500
 
 MIGRATIONS: Migrations[sqlite3.Connection] = Migrations("journal")
 
@@ -67,11 +90,51 @@ class EntryNotFoundError(JournalError, LookupError):
 
     def __init__(self, entry_id: str) -> None:
         self.entry_id = entry_id
-        shown = entry_id if len(entry_id) <= 64 else entry_id[:61] + "..."
-        super().__init__(f"No journal entry has the id '{shown}'.")
+        super().__init__(f"No journal entry has the id '{_short_id(entry_id)}'.")
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.entry_id,))
+
+
+class DamagedEntryError(JournalError):
+    """A stored entry cannot be read back (its JSON or time was damaged outside magnerve)."""
+
+    def __init__(self, entry_id: str, reason: str) -> None:
+        self.entry_id = entry_id
+        self.reason = reason
+        super().__init__(
+            f"The journal entry '{_short_id(entry_id)}' is damaged ({reason}) and cannot be "
+            "read or edited; delete it with 'magnerve journal delete' and log it again."
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.entry_id, self.reason))
+
+
+class DamagedPlanError(JournalError):
+    """The latest plan version cannot be read; an older one is not used in its place."""
+
+    def __init__(self, journal: str, version: object, reason: str) -> None:
+        self.journal = journal
+        self.version = version
+        self.reason = reason
+        super().__init__(
+            f"The latest plan (version {version}) in the journal at {journal} is damaged "
+            f"({reason}); magnerve will not fall back to an older plan that may be less safe, "
+            "so run 'magnerve journal start PROFILE' again to make a new plan."
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.journal, self.version, self.reason))
+
+
+class _UpgradeError(JournalError, ValueError):
+    """A row an upgrade cannot convert (also a ValueError, what the upgrade raised before)."""
+
+
+def _short_id(entry_id: str) -> str:
+    text = entry_id if len(entry_id) <= 64 else entry_id[:61] + "..."
+    return text if text.isprintable() else repr(text)[1:-1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -117,10 +180,17 @@ def _v2_utc_and_offset(conn: sqlite3.Connection) -> None:
         )""")
     rows = conn.execute("SELECT id, kind, at, values_json FROM entries").fetchall()
     for entry_id, kind, at_text, values_json in rows:
-        at = datetime.fromisoformat(at_text)
-        if at.tzinfo is None:  # v1 always wrote an offset; a hand-made row gets UTC
-            at = at.replace(tzinfo=UTC)
-        at_utc, offset = to_storage(at)
+        try:
+            at = datetime.fromisoformat(at_text)
+            if at.tzinfo is None:  # v1 always wrote an offset; a hand-made row gets UTC
+                at = at.replace(tzinfo=UTC)
+            at_utc, offset = to_storage(at)
+        except (TypeError, ValueError, OverflowError):  # InputError is a ValueError
+            raise _UpgradeError(
+                f"Cannot upgrade the journal: the time {str(at_text)[:40]!r} of entry "
+                f"'{_short_id(str(entry_id))}' cannot be read; nothing was changed (fix or "
+                "delete that row with an SQLite tool, then try again)."
+            ) from None
         conn.execute(
             "INSERT INTO entries_v2 (id, kind, at_utc, utc_offset_s, values_json) "
             "VALUES (?, ?, ?, ?, ?)",
@@ -157,12 +227,8 @@ _SQL_INSERT_ENTRY = (
 _SQL_GET_ENTRY = f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE id = ?"
 _SQL_UPDATE_ENTRY = "UPDATE entries SET at_utc = ?, utc_offset_s = ?, values_json = ? WHERE id = ?"
 _SQL_DELETE_ENTRY = "DELETE FROM entries WHERE id = ?"
-_SQL_SAME_TIME = "SELECT id, values_json FROM entries WHERE kind = ? AND at_utc = ?"
 _SQL_ID_PREFIX = "SELECT id FROM entries WHERE substr(id, 1, ?) = ? ORDER BY id LIMIT 2"
 _SQL_INSERT_PLAN = f"INSERT INTO plans ({_PLAN_COLUMNS}) VALUES (?, ?, ?, ?, ?)"
-_SQL_CURRENT_PLAN = (
-    f"SELECT {_PLAN_COLUMNS} FROM plans ORDER BY created_utc DESC, version DESC LIMIT 1"
-)
 _SQL_PLANS = f"SELECT {_PLAN_COLUMNS} FROM plans ORDER BY created_utc, version"
 _SQL_GET_PLAN = f"SELECT {_PLAN_COLUMNS} FROM plans WHERE version = ?"
 _SQL_NEXT_PLAN_VERSION = "SELECT coalesce(max(version), 0) + 1 FROM plans"
@@ -200,18 +266,122 @@ def _new_id() -> str:
     return uuid.uuid4().hex
 
 
-def _entry(row: Sequence[Any]) -> Entry:
+_STORED_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _decode_text(data: bytes) -> str:
+    """SQLite text as str. Bytes that are not UTF-8 (a file damaged or written by another
+    program) are kept as lone surrogates, so the row is reported as damaged instead of the
+    whole query failing."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "surrogateescape")
+
+
+def _time(at_utc: object, offset: object) -> datetime:
+    """A stored time, or ValueError saying why it cannot be read."""
+    if not isinstance(at_utc, str) or not _STORED_UTC.match(at_utc):
+        raise ValueError(f"its time {str(at_utc)[:40]!r} cannot be read")
+    if isinstance(offset, bool) or not isinstance(offset, int) or abs(offset) >= 86400:
+        raise ValueError(f"its UTC offset {str(offset)[:20]!r} cannot be read")
+    try:
+        instant = datetime.fromisoformat(at_utc)
+        return instant.astimezone(timezone(timedelta(seconds=offset)))
+    except (ValueError, OverflowError):
+        raise ValueError(f"its time {at_utc!r} cannot be read") from None
+
+
+def _json_object(text: object, what: str) -> dict[str, Any]:
+    """A stored JSON object, or ValueError saying why it cannot be read."""
+    verb = "are" if what.endswith("s") else "is"
+    if not isinstance(text, str):
+        raise ValueError(f"its {what} {verb} not text")
+    if _SURROGATE.search(text):
+        raise ValueError(f"its {what} {verb} not valid UTF-8")
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        raise ValueError(f"its {what} {verb} not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"its {what} {verb} not a JSON object")
+    if "\\u" in text and _SURROGATE.search(json.dumps(data, ensure_ascii=False)):
+        raise ValueError(f"its {what} {verb} not valid Unicode")
+    return data
+
+
+def _decode_entry(row: Sequence[Any]) -> Entry:
+    """One stored entry, or ValueError saying why it cannot be read."""
     entry_id, kind, at_utc, offset, values_json = row
-    return Entry(
-        entry_id, cast("EntryKind", kind), from_storage(at_utc, offset), json.loads(values_json)
-    )
+    if not isinstance(entry_id, str) or not entry_id or _SURROGATE.search(entry_id):
+        raise ValueError("its id cannot be read")
+    if kind not in ENTRY_KINDS:
+        raise ValueError(f"its kind {str(kind)[:20]!r} is unknown")
+    at = _time(at_utc, offset)
+    values = _json_object(values_json, "values")
+    problem = stored_problem(kind, values)
+    if problem is not None:
+        raise ValueError(problem)
+    return Entry(entry_id, cast("EntryKind", kind), at, values)
 
 
-def _plan(row: Sequence[Any]) -> StoredPlan:
+def _decode_plan(row: Sequence[Any]) -> StoredPlan:
+    """One stored plan version, or ValueError saying why it cannot be read."""
     version, created_utc, offset, profile_json, plan_json = row
-    return StoredPlan(
-        version, from_storage(created_utc, offset), json.loads(profile_json), json.loads(plan_json)
-    )
+    created = _time(created_utc, offset)
+    profile = _json_object(profile_json, "profile")
+    plan = _json_object(plan_json, "plan")
+    try:
+        journal_io.check_plan_shape(plan, strict=False)
+    except InputError as exc:
+        raise ValueError(f"its plan does not have the plan shape: {_reason(exc)}") from None
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ValueError("its version cannot be read")
+    return StoredPlan(version, created, profile, plan)
+
+
+def _entry_or_error(row: Sequence[Any]) -> Entry:
+    try:
+        return _decode_entry(row)
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        raise DamagedEntryError(_row_id(row), str(exc)) from None
+
+
+def _row_id(row: Sequence[Any]) -> str:
+    text = str(row[0])
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
+def _plan_sort_key(row: Sequence[Any]) -> tuple[int, str, int]:
+    """Where a plan row sits in time order: readable times by time; an unreadable time
+    counts as newest so it is never silently passed over for an older plan."""
+    version = row[0] if isinstance(row[0], int) and not isinstance(row[0], bool) else 0
+    created = row[1]
+    if isinstance(created, str) and _STORED_UTC.match(created):
+        return (0, created, version)
+    return (1, "", version)
+
+
+def _signature(values: object) -> str | None:
+    """Values as comparable text: sorted keys, and 200 equal to 200.0 (what ``==`` says)."""
+
+    def normal(value: object) -> object:
+        if isinstance(value, dict):
+            return {str(k): normal(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [normal(v) for v in value]
+        if isinstance(value, int) and not isinstance(value, bool):
+            try:
+                return float(value)
+            except OverflowError:
+                return value
+        return value
+
+    try:
+        return journal_io.canonical_json(normal(values))
+    except (TypeError, ValueError):  # NaN never equals anything, so it matches nothing
+        return None
 
 
 def _now_utc_text() -> str:
@@ -239,12 +409,98 @@ def _create_private(path: Path) -> None:
     os.close(fd)
 
 
+def _prepare_file(file: Path, create: bool) -> None:
+    """Check the journal path before SQLite sees it, and create the file when asked."""
+    if file.is_dir():
+        raise JournalError(
+            f"The journal path {shown_path(file)} is a directory; give a file "
+            "name such as journal.sqlite3."
+        )
+    if not file.exists():
+        if not create:
+            raise JournalError(
+                f"There is no journal at {shown_path(file)}; start one with 'magnerve "
+                "journal start PROFILE' or check --db."
+            )
+        existing = file.parent
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if existing.is_dir() and not os.access(existing, os.W_OK | os.X_OK):
+            raise JournalError(
+                f"Cannot create the journal at {shown_path(file)}: the directory "
+                f"{shown_path(existing)} is not writable."
+            )
+        try:
+            _create_private(file)
+        except OSError as exc:
+            raise JournalError(
+                f"Cannot create the journal at {shown_path(file)}: {exc.strerror or exc}."
+            ) from None
+    else:
+        directory = file.parent
+        companions = [file.with_name(file.name + s) for s in ("-wal", "-shm")]
+        if not os.access(directory, os.W_OK | os.X_OK) and not all(
+            c.exists() and os.access(c, os.W_OK) for c in companions
+        ):
+            raise JournalError(
+                f"The directory {shown_path(directory)} that holds the journal is not "
+                f"writable, and magnerve needs to create the journal's -wal and -shm files "
+                "there; make the directory writable or move the journal."
+            )
+    _tighten(file)
+
+
 def _tighten(path: Path) -> None:
     """Journals made by hand or copied with a loose mode are made private again."""
     with contextlib.suppress(OSError):
         mode = path.stat().st_mode & 0o777
         if mode & 0o077:
             path.chmod(mode & 0o600)
+
+
+@dataclass(frozen=True, slots=True)
+class _EntryRow:
+    """An import row that passed every check, with its storage form worked out."""
+
+    line: int
+    entry: journal_io.EntryCandidate
+    at_utc: str
+    offset: int
+    values_json: str
+
+
+@dataclass(frozen=True, slots=True)
+class _PlanRow:
+    plan: journal_io.PlanCandidate
+    created_utc: str
+    offset: int
+    profile_json: str
+    plan_json: str
+
+
+def _not_future(at: datetime, latest: datetime, field: str) -> None:
+    if at > latest:
+        raise InputError(
+            field,
+            at.isoformat(),
+            f"a time that is not in the future (at most {FUTURE_SLACK.seconds // 60} minutes "
+            "ahead of this computer's clock)",
+        )
+
+
+def _chunks(items: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def _loads_or_none(text: object) -> Any:
+    """Stored values as data; None when damaged (a damaged row matches nothing)."""
+    if not isinstance(text, str) or _SURROGATE.search(text):
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
 
 
 class Journal:
@@ -258,36 +514,42 @@ class Journal:
 
     def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
         self._conn = conn
+        self._conn.text_factory = _decode_text
         self._lock = threading.RLock()
         self.path = path
+        self._damaged: dict[str, str] = {}
 
     # ---- lifecycle -------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str]) -> Journal:
+    def open(cls, path: str | os.PathLike[str], *, create: bool = True) -> Journal:
         """Open (creating if needed) and migrate the journal at ``path``.
 
-        ``":memory:"`` opens a private in-memory journal (for tests and previews).
+        ``":memory:"`` opens a private in-memory journal (for tests and previews). With
+        ``create=False`` a journal that does not exist yet is an error instead of a new
+        empty file (commands that only read or change entries: a typo in ``--db`` must
+        not look like an empty journal).
 
         Raises:
-            JournalError: the path is a directory, cannot be created, is not a magnerve
-                journal, or was written by a newer magnerve.
+            JournalError: the path is a directory, does not exist (``create=False``),
+                cannot be created, is in a directory that is not writable, is not a
+                magnerve journal, or was written by a newer magnerve.
         """
         memory = str(path) == MEMORY
-        file = None if memory else Path(path).expanduser().absolute()
-        if file is not None:
-            if file.is_dir():
-                raise JournalError(
-                    f"The journal path {file} is a directory; give a file "
-                    "name such as journal.sqlite3."
-                )
+        file: Path | None = None
+        if not memory:
             try:
-                _create_private(file)
-            except OSError as exc:
+                file = Path(path).expanduser().absolute()
+                _prepare_file(file, create)
+            except (OSError, RuntimeError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
                 raise JournalError(
-                    f"Cannot create the journal at {file}: {exc.strerror or exc}."
+                    f"Cannot open the journal at {shown_path(file or path)}: {reason}."
                 ) from None
-            _tighten(file)
+            except ValueError as exc:  # a NUL character in the path
+                raise JournalError(
+                    f"Cannot open the journal at {shown_path(path)}: {_reason(exc)}."
+                ) from None
         try:
             conn = sqlite3.connect(
                 MEMORY if file is None else str(file),
@@ -296,7 +558,9 @@ class Journal:
                 check_same_thread=False,
             )
         except sqlite3.Error as exc:
-            raise JournalError(f"Cannot open the journal at {file}: {_reason(exc)}.") from None
+            raise JournalError(
+                f"Cannot open the journal at {shown_path(str(file))}: {_reason(exc)}."
+            ) from None
         journal = cls(conn, file)
         try:
             journal._configure()
@@ -305,6 +569,39 @@ class Journal:
             conn.close()
             raise
         return journal
+
+    @property
+    def damaged(self) -> list[tuple[str, str]]:
+        """Rows skipped because they could not be read, as (id, reason), in the order met.
+
+        Entries are named by their id, plan versions as ``plan version N``. Reads never
+        fail on one damaged row: the row stays in the file untouched (nothing is deleted)
+        and is left out of what is returned; commands warn about it.
+        """
+        with self._lock:
+            return list(self._damaged.items())
+
+    def _skip(self, key: str, reason: object) -> None:
+        with self._lock:
+            self._damaged.setdefault(key, str(reason))
+
+    def _read_entries(self, rows: Iterable[Sequence[Any]]) -> list[Entry]:
+        out: list[Entry] = []
+        for row in rows:
+            try:
+                out.append(_decode_entry(row))
+            except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+                self._skip(_row_id(row), exc)
+        return out
+
+    def _read_plans(self, rows: Iterable[Sequence[Any]]) -> list[StoredPlan]:
+        out: list[StoredPlan] = []
+        for row in rows:
+            try:
+                out.append(_decode_plan(row))
+            except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+                self._skip(f"plan version {_row_id(row)}", exc)
+        return out
 
     def _configure(self) -> None:
         with self._guard("open"):
@@ -467,7 +764,7 @@ class Journal:
             row = conn.execute(_SQL_GET_ENTRY, (entry_id,)).fetchone()
         if row is None:
             raise EntryNotFoundError(entry_id)
-        return _entry(row)
+        return _entry_or_error(row)
 
     def resolve_id(self, prefix: str) -> str:
         """The full id of the one entry whose id starts with ``prefix`` (CLI convenience).
@@ -510,9 +807,11 @@ class Journal:
         ``offset`` page through the ordered result.
         """
         where, params = _where(kinds, since, until)
-        if limit is not None and limit < 0:
-            raise InputError("limit", limit, "a whole number of entries, 0 or more")
-        if offset < 0:
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= MAX_LIMIT
+        ):
+            raise InputError("limit", limit, f"a whole number of entries from 0 to {MAX_LIMIT}")
+        if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= MAX_OFFSET:
             raise InputError("offset", offset, "a whole number of entries, 0 or more")
         order = " DESC" if newest_first else ""
         sql = (
@@ -522,7 +821,7 @@ class Journal:
         params += [-1 if limit is None else limit, offset]
         with self._guard("read") as conn:
             rows = conn.execute(sql, params).fetchall()
-        return [_entry(row) for row in rows]
+        return self._read_entries(rows)
 
     def count(
         self,
@@ -556,7 +855,7 @@ class Journal:
             row = conn.execute(_SQL_GET_ENTRY, (entry_id,)).fetchone()
             if row is None:
                 raise EntryNotFoundError(entry_id)
-            old = _entry(row)
+            old = _entry_or_error(row)
             merged = dict(old.values)
             if values:
                 merged.update(values)
@@ -579,6 +878,8 @@ class Journal:
         with self._write("delete from") as conn:
             if conn.execute(_SQL_DELETE_ENTRY, (entry_id,)).rowcount == 0:
                 raise EntryNotFoundError(entry_id)
+        with self._lock:
+            self._damaged.pop(entry_id, None)
         if self.path is not None:
             # Copy the zeroed pages into the file and empty the WAL now, so the deleted text
             # does not linger in the -wal file. Best effort: busy readers just delay it.
@@ -607,38 +908,70 @@ class Journal:
                 "JSON-ready data",
                 message=f"The plan or profile is not JSON data: {_reason(exc)}.",
             ) from None
+        if not isinstance(profile, Mapping):
+            raise InputError("profile", profile, "a profile object")
+        journal_io.check_plan_shape(dict(plan), strict=False)
+        for name, text in (("profile", profile_json), ("plan", plan_json)):
+            if _SURROGATE.search(text):
+                raise InputError(
+                    name,
+                    None,
+                    "valid UTF-8 text",
+                    message=f"The {name} holds text that is not valid UTF-8.",
+                )
         created_utc, offset = to_storage(created_at, "created_at")
         with self._write() as conn:
-            row = conn.execute(_SQL_CURRENT_PLAN).fetchone()
-            if row is not None and row[3] == profile_json:
-                return _plan(row)
+            try:
+                current = self._current(conn)
+            except DamagedPlanError:  # a new version replaces the damaged one as current
+                current = None
+            if current is not None and journal_io.canonical_json(current.profile) == profile_json:
+                return current
             version = int(conn.execute(_SQL_NEXT_PLAN_VERSION).fetchone()[0])
             conn.execute(_SQL_INSERT_PLAN, (version, created_utc, offset, profile_json, plan_json))
             stored = conn.execute(_SQL_GET_PLAN, (version,)).fetchone()
-        return _plan(stored)
+        return _decode_plan(stored)
+
+    def _current(self, conn: sqlite3.Connection) -> StoredPlan | None:
+        """The latest readable plan, unless a damaged row is (or may be) newer than it."""
+        rows = conn.execute(_SQL_PLANS).fetchall()
+        if not rows:
+            return None
+        ordered = sorted(rows, key=_plan_sort_key)
+        latest = ordered[-1]
+        try:
+            return _decode_plan(latest)
+        except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+            self._skip(f"plan version {_row_id(latest)}", exc)
+            # Fail closed: the damaged version may have been the stricter one (a new
+            # stop rule), so an older readable plan is not used in its place.
+            raise DamagedPlanError(self._name, _row_id(latest), str(exc)) from None
 
     def current_plan(self) -> StoredPlan | None:
-        """The latest plan version (by time made), or None before ``journal start``."""
+        """The latest plan version (by time made), or None before ``journal start``.
+
+        Raises:
+            DamagedPlanError: the latest version cannot be read (an older one is never
+                used instead: it may be less safe).
+        """
         with self._guard("read") as conn:
-            row = conn.execute(_SQL_CURRENT_PLAN).fetchone()
-        return None if row is None else _plan(row)
+            return self._current(conn)
 
     def plans(self) -> list[StoredPlan]:
-        """Every plan version, oldest first."""
+        """Every readable plan version, oldest first (damaged ones are in ``damaged``)."""
         with self._guard("read") as conn:
             rows = conn.execute(_SQL_PLANS).fetchall()
-        return [_plan(row) for row in rows]
+        return self._read_plans(rows)
 
     # ---- export and import -----------------------------------------------------------------
 
     def export_json(self) -> dict[str, Any]:
         """The whole journal (entries and plans) as one JSON-ready dict, from one snapshot."""
         with self._snapshot() as conn:
-            entries = [
-                _entry(r)
-                for r in conn.execute(f"SELECT {_ENTRY_COLUMNS} FROM entries ORDER BY at_utc, id")
-            ]
-            plans = [_plan(r) for r in conn.execute(_SQL_PLANS)]
+            entries = self._read_entries(
+                conn.execute(f"SELECT {_ENTRY_COLUMNS} FROM entries ORDER BY at_utc, id")
+            )
+            plans = self._read_plans(conn.execute(_SQL_PLANS))
             version = int(conn.execute(_SQL_VERSION).fetchone()[0])
         return journal_io.export_document(entries, plans, version)
 
@@ -651,31 +984,51 @@ class Journal:
         source: str | bytes | Mapping[str, Any] | list[Any],
         *,
         knowledge: Knowledge | None = None,
+        now: datetime | None = None,
     ) -> journal_io.ImportReport:
         """Merge a JSON export (text, bytes, or parsed data) into this journal.
+
+        ``now`` (default: the clock) is when entries and plans may be dated at the latest,
+        plus a few minutes of slack: a row dated later is a bad row.
 
         Raises:
             InputError: the text is not JSON or not a journal export (nothing imported).
         """
         if isinstance(source, bytes):
-            source = source.decode("utf-8-sig")
+            try:
+                source = source.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    "FILE",
+                    None,
+                    "UTF-8 text",
+                    message=f"The file is not UTF-8 text (invalid byte at position {exc.start}).",
+                ) from None
         parsed = (
             journal_io.parse_json_text(source)
             if isinstance(source, str)
             else journal_io.parse_json_data(source)
         )
-        return self._import(parsed, knowledge)
+        return self._import(parsed, knowledge, now)
 
     def import_csv(
-        self, text: str, *, knowledge: Knowledge | None = None
+        self, text: str, *, knowledge: Knowledge | None = None, now: datetime | None = None
     ) -> journal_io.ImportReport:
-        """Merge a CSV export into this journal."""
-        return self._import(journal_io.parse_csv_text(text), knowledge)
+        """Merge a CSV export into this journal (``now`` as for :meth:`import_json`)."""
+        return self._import(journal_io.parse_csv_text(text), knowledge, now)
 
     def _import(
-        self, parsed: journal_io.ParsedImport, knowledge: Knowledge | None
+        self,
+        parsed: journal_io.ParsedImport,
+        knowledge: Knowledge | None,
+        now: datetime | None = None,
     ) -> journal_io.ImportReport:
         """Validate every row, then store the good ones in one transaction.
+
+        Every check that can refuse a row (values, the time's year range and storage form,
+        a time in the future, a plan's shape and safety) runs here, row by row, *before*
+        the transaction: a bad row is reported by its line and skipped, and the good rows
+        are still imported.
 
         Idempotent: a row whose id is stored, or whose kind, time and values equal a stored
         entry's, is a duplicate. Content matching is one-to-one and ignores rows added by
@@ -684,14 +1037,18 @@ class Journal:
         same file twice still adds nothing the second time.
 
         A row whose id is stored with *different* content is a conflict: the stored entry
-        wins (an import never overwrites). Bad rows are reported by line and skipped. If
-        anything fails while writing, nothing is stored.
+        wins (an import never overwrites). If anything fails while writing, nothing is
+        stored.
         """
         report = journal_io.ImportReport(errors=list(parsed.errors))
-        entries: list[tuple[int, journal_io.EntryCandidate]] = []
-        plans: list[tuple[int, journal_io.PlanCandidate]] = []
+        if now is not None:
+            require_aware(now, "now")
+        latest = (now if now is not None else datetime.now(UTC)) + FUTURE_SLACK
+        entries: list[_EntryRow] = []
+        plans: list[_PlanRow] = []
         if knowledge is None and any(
-            r.record == "entry" and r.data.get("kind") == "med" for r in parsed.rows
+            r.record == "plan" or (r.record == "entry" and r.data.get("kind") == "med")
+            for r in parsed.rows
         ):
             from magnerve.knowledge import load_knowledge
 
@@ -699,72 +1056,121 @@ class Journal:
         for row in parsed.rows:
             try:
                 if row.record == "entry":
-                    entries.append((row.line, journal_io.entry_candidate(row.data, knowledge)))
+                    entry = journal_io.entry_candidate(row.data, knowledge)
+                    _not_future(entry.at, latest, "at")
+                    at_utc, offset = to_storage(entry.at)
+                    entries.append(
+                        _EntryRow(
+                            row.line, entry, at_utc, offset, journal_io.compact_json(entry.values)
+                        )
+                    )
                 else:
-                    plans.append((row.line, journal_io.plan_candidate(row.data)))
+                    plan = journal_io.plan_candidate(row.data, knowledge)
+                    _not_future(plan.created_at, latest, "created_at")
+                    created_utc, offset = to_storage(plan.created_at, "created_at")
+                    plans.append(
+                        _PlanRow(
+                            plan,
+                            created_utc,
+                            offset,
+                            journal_io.canonical_json(plan.profile),
+                            journal_io.canonical_json(plan.plan),
+                        )
+                    )
             except InputError as exc:
-                report.errors.append((row.line, str(exc)))
+                where = f"{row.where}: " if row.where else ""
+                report.errors.append((row.line, f"{where}{exc}"))
         report.errors.sort(key=lambda item: item[0])
-        matched: set[str] = set()  # stored or just-added ids no other row may match
         with self._write("import into") as conn:
-            for line, entry in entries:
-                self._import_entry(conn, line, entry, report, matched)
-            for _line, plan in plans:
-                self._import_plan(conn, plan, report)
+            self._import_entries(conn, entries, report)
+            for plan_row in plans:
+                self._import_plan(conn, plan_row, report)
         return report
 
     @staticmethod
-    def _import_entry(
-        conn: sqlite3.Connection,
-        line: int,
-        entry: journal_io.EntryCandidate,
-        report: journal_io.ImportReport,
-        matched: set[str],
+    def _import_entries(
+        conn: sqlite3.Connection, rows: list[_EntryRow], report: journal_io.ImportReport
     ) -> None:
-        at_utc, offset = to_storage(entry.at)
-        if entry.id is not None:
-            row = conn.execute(_SQL_GET_ENTRY, (entry.id,)).fetchone()
-            if row is not None:
-                stored = _entry(row)
-                if (stored.kind, stored.at, stored.values) == (entry.kind, entry.at, entry.values):
-                    report.duplicates += 1
-                    matched.add(stored.id)
-                else:
-                    report.conflicts.append(
-                        (
-                            line,
-                            f"id '{entry.id}' is already used by a "
-                            "different entry; kept the stored one",
+        """Decide each row in memory, then insert the new ones: O(n) lookups in total.
+
+        What is stored is read once: the rows with the ids the file names, and the rows at
+        the times the file names (by ``IN`` queries on the indexed columns, in chunks),
+        indexed by (kind, time, values) so each content match is one dict lookup.
+        """
+        by_id: dict[str, tuple[str, str, Any]] = {}
+        wanted_ids = sorted({r.entry.id for r in rows if r.entry.id is not None})
+        for chunk in _chunks(wanted_ids):
+            sql = (
+                "SELECT id, kind, at_utc, values_json FROM entries "
+                f"WHERE id IN ({', '.join('?' * len(chunk))})"
+            )
+            for stored_id, kind, at_utc, values_json in conn.execute(sql, chunk):
+                by_id[stored_id] = (kind, at_utc, _loads_or_none(values_json))
+        same: dict[tuple[str, str, str], list[str]] = {}
+        times = sorted({r.at_utc for r in rows})
+        for chunk in _chunks(times):
+            sql = (
+                "SELECT id, kind, at_utc, values_json FROM entries "
+                f"WHERE at_utc IN ({', '.join('?' * len(chunk))}) ORDER BY at_utc, id DESC"
+            )
+            for stored_id, kind, at_utc, values_json in conn.execute(sql, chunk):
+                signature = _signature(_loads_or_none(values_json))
+                if signature is not None:
+                    same.setdefault((kind, at_utc, signature), []).append(stored_id)
+        matched: set[str] = set()  # stored or just-added ids no other row may match
+        added: dict[str, tuple[str, str, Any]] = {}
+        inserts: list[tuple[str, str, str, int, str]] = []
+        for row in rows:
+            entry = row.entry
+            if entry.id is not None:
+                known = added.get(entry.id) or by_id.get(entry.id)
+                if known is not None:
+                    if known == (entry.kind, row.at_utc, entry.values):
+                        report.duplicates += 1
+                        matched.add(entry.id)
+                    else:
+                        report.conflicts.append(
+                            (
+                                row.line,
+                                f"id '{entry.id}' is already used by a "
+                                "different entry; kept the stored one",
+                            )
                         )
-                    )
-                return
-        for stored_id, values_json in conn.execute(_SQL_SAME_TIME, (entry.kind, at_utc)).fetchall():
-            if stored_id not in matched and json.loads(values_json) == entry.values:
+                    continue
+            signature = _signature(entry.values)
+            candidates = same.get((entry.kind, row.at_utc, signature or ""))
+            found = None
+            while candidates:
+                stored_id = candidates.pop()
+                if stored_id not in matched:
+                    found = stored_id
+                    break
+            if found is not None:
                 report.duplicates += 1
-                matched.add(stored_id)
-                return
-        new_id = entry.id or _new_id()
-        conn.execute(
-            _SQL_INSERT_ENTRY,
-            (new_id, entry.kind, at_utc, offset, journal_io.compact_json(entry.values)),
-        )
-        matched.add(new_id)
-        report.added += 1
+                matched.add(found)
+                continue
+            new_id = entry.id or _new_id()
+            inserts.append((new_id, entry.kind, row.at_utc, row.offset, row.values_json))
+            added[new_id] = (entry.kind, row.at_utc, entry.values)
+            matched.add(new_id)
+            report.added += 1
+        conn.executemany(_SQL_INSERT_ENTRY, inserts)
 
     @staticmethod
     def _import_plan(
-        conn: sqlite3.Connection, plan: journal_io.PlanCandidate, report: journal_io.ImportReport
+        conn: sqlite3.Connection, row: _PlanRow, report: journal_io.ImportReport
     ) -> None:
-        created_utc, offset = to_storage(plan.created_at, "created_at")
-        profile_json = journal_io.canonical_json(plan.profile)
-        plan_json = journal_io.canonical_json(plan.plan)
-        if conn.execute(_SQL_SAME_PLAN, (created_utc, profile_json, plan_json)).fetchone():
+        same = (row.created_utc, row.profile_json, row.plan_json)
+        if conn.execute(_SQL_SAME_PLAN, same).fetchone():
             report.duplicates += 1
             return
-        version = plan.version
+        version = row.plan.version
         if version is None or conn.execute(_SQL_GET_PLAN, (version,)).fetchone() is not None:
             version = int(conn.execute(_SQL_NEXT_PLAN_VERSION).fetchone()[0])
-        conn.execute(_SQL_INSERT_PLAN, (version, created_utc, offset, profile_json, plan_json))
+        conn.execute(
+            _SQL_INSERT_PLAN,
+            (version, row.created_utc, row.offset, row.profile_json, row.plan_json),
+        )
         report.added += 1
         report.plans_added += 1
 

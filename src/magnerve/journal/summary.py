@@ -7,12 +7,23 @@ markup off, so a note containing "[bold]" is shown as typed).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
 from magnerve.core.entries import Entry
 
-__all__ = ["describe_entry", "format_number", "format_stamp", "summarize"]
+__all__ = ["describe_entry", "format_number", "format_stamp", "printable", "summarize"]
+
+#: C0 and C1 control characters, DEL and lone surrogates: never printed raw.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print on a terminal: control characters (escape, bell...) and
+    invalid text are shown as escapes such as ``\\x1b``, never sent raw. New entries cannot
+    hold them (validation refuses them); this covers rows stored before that, or by hand."""
+    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def format_stamp(at: datetime) -> str:
@@ -37,6 +48,10 @@ def format_number(value: Any) -> str:
 
 def describe_entry(entry: Entry) -> str:
     """A one-line summary of an entry's values, for text output."""
+    return printable(_describe(entry))
+
+
+def _describe(entry: Entry) -> str:
     v = entry.values
     if entry.kind == "dose":
         text = f"{format_number(v['mg'])} mg"
@@ -50,7 +65,7 @@ def describe_entry(entry: Entry) -> str:
         if v.get("worst") is not None:
             text += f" (worst {format_number(v['worst'])})"
         if v.get("qualities"):
-            text += " " + ", ".join(v["qualities"])
+            text += " " + ", ".join(str(q) for q in v["qualities"])
         if v.get("location"):
             text += f"; {v['location']}"
         return text
@@ -62,7 +77,11 @@ def describe_entry(entry: Entry) -> str:
         return f"sleep {format_number(v['quality'])}/10"
     if entry.kind == "med":
         drugs = v.get("drugs") or ([v["drug"]] if v.get("drug") else [])
-        known = ", ".join(drugs) if drugs else "not recognised: interactions not checked"
+        known = (
+            ", ".join(str(d) for d in drugs)
+            if drugs
+            else ("not recognised: interactions not checked")
+        )
         return f"{v['name']} ({known})"
     text = " ".join(str(v.get("text", "")).split())
     return "note: " + (text if len(text) <= 70 else text[:67] + "...")

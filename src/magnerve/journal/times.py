@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from magnerve.errors import InputError
 
 __all__ = [
+    "FUTURE_SLACK",
     "MAX_YEAR",
     "MIN_YEAR",
     "from_storage",
@@ -31,6 +32,10 @@ __all__ = [
 
 MIN_YEAR = 1900
 MAX_YEAR = 9998
+#: How far ahead of the clock a logged or imported time may be: a little slack for clocks
+#: that disagree, no more. A time in the future is nearly always a mistake ("21:00" typed
+#: at 20:00 meaning yesterday evening, or a file from a device with a wrong clock).
+FUTURE_SLACK = timedelta(minutes=5)
 
 _CLOCK = re.compile(r"^(?:(today|yesterday)\s+)?(\d{1,2}):(\d{2})(?::(\d{2}))?$", re.IGNORECASE)
 _DAYS_AGO = re.compile(r"^(\d{1,5})\s*d(?:ays?)?$", re.IGNORECASE)
@@ -39,6 +44,8 @@ WHEN_TEXT = (
     '"2024-03-10T08:30" or "2024-03-10T08:30-05:00"'
 )
 BOUND_TEXT = 'a date like "2024-03-10", "today", "yesterday", "7d", or a date-time'
+RANGE_TEXT = f"a time between the years {MIN_YEAR} and {MAX_YEAR}"
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 
 def local_now() -> datetime:
@@ -92,16 +99,50 @@ def _local(naive: datetime) -> datetime:
     return naive.astimezone()
 
 
+def _in_range(value: datetime, text: str, field: str) -> datetime:
+    """``value`` (parsed from ``text``) if its year is one the journal can store.
+
+    Checked on the *typed* value, before any zone conversion: year 1 or 9999 cannot be
+    converted at all (Python raises OverflowError), and the error should echo what the
+    person typed, not a reinterpretation of it.
+    """
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise InputError(field, text, RANGE_TEXT)
+    try:
+        local = value if value.tzinfo is not None else _local(value)
+        utc = local.astimezone(UTC)
+    except (OverflowError, ValueError, OSError):
+        raise InputError(field, text, RANGE_TEXT) from None
+    if not MIN_YEAR <= utc.year <= MAX_YEAR:
+        raise InputError(field, text, RANGE_TEXT)
+    return local
+
+
+def _real_date(raw: str, text: str, field: str) -> date:
+    """The date ``YYYY-MM-DD`` in ``raw``, or an error saying it is not a real date."""
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        raise InputError(
+            field, text, "a real calendar date (YYYY-MM-DD, month 01-12, day within the month)"
+        ) from None
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise InputError(field, text, f"a date between the years {MIN_YEAR} and {MAX_YEAR}")
+    return day
+
+
 def parse_iso(text: str, field: str, expected: str = WHEN_TEXT) -> datetime:
     """An ISO 8601 date-time; with an offset it is kept, without one it is local time."""
     candidate = text.strip()
     if candidate[-1:] in ("z", "Z"):
         candidate = candidate[:-1] + "+00:00"
+    if _DATE.match(candidate[:10]) is not None:
+        _real_date(candidate[:10], text, field)  # "2024-02-30T08:00" is not a real date
     try:
         value = datetime.fromisoformat(candidate)
     except ValueError:
         raise InputError(field, text, expected) from None
-    return value if value.tzinfo is not None else _local(value)
+    return _in_range(value, text, field)
 
 
 def parse_when(text: str, now: datetime, field: str = "--at") -> datetime:
@@ -123,7 +164,8 @@ def parse_when(text: str, now: datetime, field: str = "--at") -> datetime:
             raise InputError(field, text, "a clock time from 00:00 to 23:59")
         day = now.date() - timedelta(days=1 if (day_word or "").lower() == "yesterday" else 0)
         return _local(datetime.combine(day, time(h, m, s)))
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+    if _DATE.match(raw):
+        _real_date(raw, text, field)  # "2026-13-40" is not a date: say so, not "add a time"
         raise InputError(field, text, WHEN_TEXT, hint=f'Add the time of day, e.g. "{raw}T08:30".')
     return parse_iso(raw, field, WHEN_TEXT)
 
@@ -143,16 +185,17 @@ def parse_bound(text: str, now: datetime, field: str, *, end: bool = False) -> d
     elif lowered == "yesterday":
         day = now.date() - timedelta(days=1)
     elif (ago := _DAYS_AGO.match(raw)) is not None:
-        return now - timedelta(days=int(ago[1]))
-    elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
         try:
-            day = date.fromisoformat(raw)
-        except ValueError:
-            raise InputError(field, text, BOUND_TEXT) from None
+            back = now - timedelta(days=int(ago[1]))
+        except OverflowError:
+            raise InputError(field, text, RANGE_TEXT) from None
+        return _in_range(back, text, field)
+    elif _DATE.match(raw):
+        day = _real_date(raw, text, field)
     if day is not None:
         if end:
-            day += timedelta(days=1)
-        return _local(datetime.combine(day, time()))
+            day += timedelta(days=1)  # at most 9999-01-01: refused just below
+        return _in_range(datetime.combine(day, time()), text, field)
     if lowered == "now":
         return now
     if _CLOCK.match(raw):

@@ -13,8 +13,10 @@ have been accepted, e.g. ``'mg' must be a number of elemental mg above 0 and at 
 from __future__ import annotations
 
 import difflib
+import json
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
@@ -29,6 +31,8 @@ __all__ = [
     "MAX_DOSE_MG",
     "MAX_NOTE_CHARS",
     "check_kind",
+    "check_text",
+    "stored_problem",
     "validate_values",
 ]
 
@@ -62,6 +66,48 @@ def check_kind(kind: object, field: str = "kind") -> EntryKind:
     )
 
 
+#: Whitespace controls a note may hold (a note keeps its line breaks); other text only tab.
+_NOTE_CONTROLS = frozenset("\t\n\r")
+_TEXT_CONTROLS = frozenset("\t")
+
+
+def _bad_character(value: str, allowed: frozenset[str]) -> str | None:
+    """The first character ``value`` must not hold: a lone surrogate (text that was not
+    valid UTF-8, or a JSON "\\ud800" escape) or a C0/C1 control character (escape, bell...:
+    printed raw they drive the terminal). None when the text is clean."""
+    for char in value:
+        category = unicodedata.category(char)
+        if category == "Cs" or (category == "Cc" and char not in allowed):
+            return char
+    return None
+
+
+def check_text(value: str, field: str, expected: str, *, newlines: bool = False) -> str:
+    """``value`` if it holds no lone surrogates and no control characters (tab always, line
+    breaks only with ``newlines``), else an InputError naming the character."""
+    bad = _bad_character(value, _NOTE_CONTROLS if newlines else _TEXT_CONTROLS)
+    if bad is None:
+        return value
+    code = f"U+{ord(bad):04X}"
+    if unicodedata.category(bad) == "Cs":
+        raise InputError(
+            field,
+            value,
+            f"{expected} in valid UTF-8",
+            message=f"'{field}' must be {expected} "
+            f"in valid UTF-8; it holds the invalid character {code} (was the text or file "
+            "saved in another encoding?).",
+        )
+    allowed = "tabs and line breaks" if newlines else "tabs"
+    raise InputError(
+        field,
+        value,
+        f"{expected} without control characters",
+        message=f"'{field}' must be {expected} without control characters such as escape or "
+        f"bell (only {allowed} are allowed); it holds {code}.",
+    )
+
+
 def _number(
     values: Mapping[str, Any],
     key: str,
@@ -88,7 +134,13 @@ def _number(
 
 
 def _text(
-    values: Mapping[str, Any], key: str, limit: int, expected: str, *, required: bool = False
+    values: Mapping[str, Any],
+    key: str,
+    limit: int,
+    expected: str,
+    *,
+    required: bool = False,
+    newlines: bool = False,
 ) -> str | None:
     value = values.get(key)
     if value is None:
@@ -97,12 +149,13 @@ def _text(
         return None
     if not isinstance(value, str):
         raise InputError(key, value, expected)
+    if len(value) > limit:
+        raise InputError(key, f"{len(value)} characters", expected)
+    check_text(value, key, expected, newlines=newlines)
     if not value.strip():
         if required:
             raise InputError(key, value, expected)
         return None
-    if len(value) > limit:
-        raise InputError(key, f"{len(value)} characters", expected)
     return value
 
 
@@ -239,6 +292,7 @@ def _note(values: Mapping[str, Any], knowledge: Knowledge | None) -> dict[str, A
             MAX_NOTE_CHARS,
             f"note text of 1 to {MAX_NOTE_CHARS} characters",
             required=True,
+            newlines=True,
         )
     }
 
@@ -256,6 +310,8 @@ def _med(values: Mapping[str, Any], knowledge: Knowledge | None) -> dict[str, An
             raise InputError("drug", drug, "a generic drug id or null")
         if not isinstance(drugs, list) or not all(isinstance(d, str) and d for d in drugs):
             raise InputError("drugs", drugs, "a list of generic drug ids")
+        for item in ([drug] if drug is not None else []) + drugs:
+            check_text(item, "drugs", "a list of generic drug ids")
         return {"name": name, "drug": drug, "drugs": list(drugs)}
     if knowledge is None:
         from magnerve.knowledge import load_knowledge
@@ -309,8 +365,109 @@ def validate_values(
                 values[key],
                 "one of " + ", ".join(allowed),
                 suggestion=close[0] if close else None,
-                message=f"'{key}' is not a field of a {checked_kind} entry; "
+                message=f"{field_name(key)} is not a field of a {checked_kind} entry; "
                 f"expected one of {', '.join(allowed)}."
                 + (f" Did you mean '{close[0]}'?" if close else ""),
             )
     return _VALIDATORS[checked_kind](values, knowledge)
+
+
+def field_name(key: object) -> str:
+    """A field name for a message: quoted as typed when plain, escaped when it holds control
+    characters or invalid text (an error message must not drive the terminal either)."""
+    text = str(key)
+    if len(text) <= 40 and text.isprintable():
+        return f"'{text}'"
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+# --------------------------------------------------------------------------------------------
+# Reading back: what a stored row must hold for the readers (review, report, summaries)
+
+#: Far above any dose validation ever allowed; a stored amount beyond it is damage.
+_STORED_MG_LIMIT = 1_000_000.0
+_NUMBER_KEYS: dict[EntryKind, tuple[tuple[str, bool, float, float], ...]] = {
+    # (key, required, low, high): numbers the readers do arithmetic with
+    "dose": (("mg", True, 0.0, _STORED_MG_LIMIT),),
+    "pain": (("score", True, 0.0, 10.0), ("worst", False, 0.0, 10.0)),
+    "gi": (),
+    "sleep": (("quality", True, 0.0, 10.0),),
+    "note": (),
+    "med": (),
+}
+_TEXT_KEYS: dict[EntryKind, tuple[tuple[str, bool], ...]] = {
+    "dose": (("form", False), ("product", False)),
+    "pain": (("location", False),),
+    "gi": (),
+    "sleep": (),
+    "note": (("text", True),),
+    "med": (("name", True), ("drug", False)),
+}
+
+
+def _finite(value: object) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:  # an int with hundreds of digits
+        return False
+
+
+def stored_problem(kind: str, values: object) -> str | None:
+    """Why a stored entry's values cannot be used by the readers, or None when they can.
+
+    Lenient on purpose (it runs on every row read): it checks what the review, the report
+    and the summaries index and compute with (required keys present, numbers finite, text
+    and lists of the right type), not every rule :func:`validate_values` applies to new
+    input, so an entry stored by an older magnerve stays readable.
+    """
+    if kind not in KIND_FIELDS:
+        return f"unknown kind {kind!r}"
+    checked: EntryKind = kind
+    if not isinstance(values, dict):
+        return f"values are {type(values).__name__}, not an object"
+    for key, required, low, high in _NUMBER_KEYS[checked]:
+        value = values.get(key)
+        if value is None:
+            if required:
+                return f"a {kind} entry without '{key}'"
+        elif not _finite(value):
+            return f"'{key}' is not a finite number"
+        elif not low <= value <= high or (key == "mg" and value <= 0):
+            return f"'{key}' is {value:g}, outside {low:,.0f}-{high:,.0f}"
+    for key, required in _TEXT_KEYS[checked]:
+        value = values.get(key)
+        if value is None:
+            if required:
+                return f"a {kind} entry without '{key}'"
+        elif not isinstance(value, str):
+            return f"'{key}' is not text"
+    if checked == "pain":
+        qualities = values.get("qualities")
+        if qualities is not None and (
+            not isinstance(qualities, list) or not all(isinstance(q, str) for q in qualities)
+        ):
+            return "'qualities' is not a list of words"
+    elif checked == "med":
+        drugs = values.get("drugs")
+        if drugs is not None and (
+            not isinstance(drugs, list) or not all(isinstance(d, str) for d in drugs)
+        ):
+            return "'drugs' is not a list of drug ids"
+    elif checked == "gi":
+        bristol = values.get("bristol")
+        if bristol is not None and (
+            isinstance(bristol, bool) or not isinstance(bristol, int) or not 1 <= bristol <= 7
+        ):
+            return "'bristol' is not a Bristol type from 1 to 7"
+        for flag in ("diarrhea", "nausea", "cramps"):
+            if values.get(flag) not in (None, True, False):
+                return f"'{flag}' is not true or false"
+    extra = {k: v for k, v in values.items() if k not in KIND_FIELDS[checked]}
+    if extra:  # kept as stored, but they must still export as JSON (no NaN, no infinity)
+        try:
+            json.dumps(extra, allow_nan=False)
+        except (TypeError, ValueError):
+            return "a value is not a finite number"
+    return None
