@@ -9,6 +9,12 @@ can try an edited knowledge base without reinstalling. Every problem raises
 from __future__ import annotations
 
 import functools
+import hashlib
+import logging
+import os
+import pickle
+import sys
+import tempfile
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,7 +23,6 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, TypeVar
 
-import molmass
 from pydantic import BaseModel, ValidationError
 
 from magnerve.core.text import normalize
@@ -179,6 +184,8 @@ def _index(file: str, records: Iterable[M], what: str) -> dict[str, M]:
 
 def _elemental(file: str, form_id: str, variant: Variant) -> Variant:
     """Fill a variant's molar mass and elemental fraction from its formula."""
+    import molmass  # only when building (a cached knowledge base never needs it)
+
     try:
         formula = molmass.Formula(variant.formula.replace("·", "."))
         mass = float(formula.mass)
@@ -431,9 +438,73 @@ def _form_index(forms: Mapping[str, Form]) -> dict[str, str]:
     return index
 
 
+_log = logging.getLogger(__name__)
+#: Set to "0" to always build from the files (for example while editing them).
+CACHE_ENV = "MAGNERVE_KNOWLEDGE_CACHE"
+_DATA_FILES = (
+    "sources.toml", "compounds.toml", "intake.toml", "interactions.toml", "conditions.toml",
+    "evidence.toml", "safety.toml", "dosing.toml",
+)
+
+
+def _cache_path(root: Traversable) -> Path | None:
+    """Where the built knowledge base is cached: named by a hash of every input that can
+    change it (the data files, magnerve, Python and pydantic versions), so a stale cache is
+    never read: any edit gives a new name."""
+    if os.environ.get(CACHE_ENV, "1") == "0":
+        return None
+    import pydantic
+    from platformdirs import user_cache_dir
+
+    from magnerve import __version__
+
+    digest = hashlib.sha256()
+    for part in (__version__, sys.version, pydantic.VERSION):
+        digest.update(part.encode())
+    for name in _DATA_FILES:
+        digest.update(name.encode())
+        digest.update(root.joinpath(name).read_bytes())
+    return Path(user_cache_dir("magnerve")) / f"knowledge-{digest.hexdigest()[:32]}.pickle"
+
+
+def _read_cache(path: Path) -> Knowledge | None:
+    try:
+        with path.open("rb") as handle:
+            cached = pickle.load(handle)  # our own file, in the user's own cache directory
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # a damaged or foreign cache is rebuilt, never trusted
+        _log.debug("ignoring knowledge cache %s: %s", path, exc)
+        return None
+    return cached if isinstance(cached, Knowledge) else None
+
+
+def _write_cache(path: Path, knowledge: Knowledge) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, temp = tempfile.mkstemp(prefix=".knowledge-", dir=path.parent)
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(knowledge, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temp, path)
+    except OSError as exc:  # a read-only or full cache directory only costs speed
+        _log.debug("cannot write knowledge cache %s: %s", path, exc)
+
+
 @functools.cache
 def _packaged() -> Knowledge:
-    return _build(_data_root())
+    root = _data_root()
+    try:
+        cache = _cache_path(root)
+    except OSError:
+        cache = None
+    if cache is not None:
+        cached = _read_cache(cache)
+        if cached is not None:
+            return cached
+    knowledge = _build(root)
+    if cache is not None:
+        _write_cache(cache, knowledge)
+    return knowledge
 
 
 def load_knowledge(path: str | Path | None = None) -> Knowledge:

@@ -15,9 +15,15 @@ Sex = Literal["female", "male"]
 
 
 class Record(BaseModel):
-    """Base for every knowledge record: frozen, and unknown keys are errors."""
+    """Base for every knowledge record: frozen, and unknown keys are errors.
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    Validators are built on first use (``defer_build``): a process that loads the knowledge
+    base from its cache never validates, so it never pays for building them.
+    """
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", populate_by_name=True, defer_build=True
+    )
 
 
 class Source(Record):
