@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pickle
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,36 +11,31 @@ from magnerve.knowledge import loader
 
 
 @pytest.fixture
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.delenv(loader.CACHE_ENV, raising=False)
-    loader._packaged.cache_clear()
-    yield tmp_path / "magnerve"
-    loader._packaged.cache_clear()
+    return tmp_path / "magnerve"
 
 
 def test_first_load_writes_the_cache_and_the_next_reads_it(cache_dir: Path) -> None:
-    built = loader.load_knowledge()
+    built = loader._load_packaged()
     [cache] = cache_dir.glob("knowledge-*.pickle")
     assert cache.stat().st_mode & 0o077 == 0  # private, like the journal
-    loader._packaged.cache_clear()
-    cached = loader.load_knowledge()
+    cached = loader._load_packaged()
     assert cached is not built
     assert cached == built
 
 
 def test_a_damaged_cache_is_rebuilt_not_trusted(cache_dir: Path) -> None:
-    loader.load_knowledge()
+    loader._load_packaged()
     [cache] = cache_dir.glob("knowledge-*.pickle")
     cache.write_bytes(b"not a pickle")
-    loader._packaged.cache_clear()
-    assert len(loader.load_knowledge().forms) == len(loader.FORM_IDS)
+    assert len(loader._load_packaged().forms) == len(loader.FORM_IDS)
     cache.write_bytes(pickle.dumps({"not": "knowledge"}))
-    loader._packaged.cache_clear()
-    assert len(loader.load_knowledge().forms) == len(loader.FORM_IDS)
+    assert len(loader._load_packaged().forms) == len(loader.FORM_IDS)
 
 
 def test_the_cache_can_be_switched_off(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(loader.CACHE_ENV, "0")
-    loader.load_knowledge()
+    loader._load_packaged()
     assert not cache_dir.exists()

@@ -492,6 +492,11 @@ def _write_cache(path: Path, knowledge: Knowledge) -> None:
 
 @functools.cache
 def _packaged() -> Knowledge:
+    return _load_packaged()
+
+
+def _load_packaged() -> Knowledge:
+    """The packaged knowledge base: from the cache when it is there, else built and cached."""
     root = _data_root()
     try:
         cache = _cache_path(root)
