@@ -13,6 +13,7 @@ import json
 import math
 import re
 import tomllib
+import unicodedata
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -26,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from magnerve.core.text import normalize, suggest
+from magnerve.core.text import forbidden_character, normalize, suggest
 from magnerve.core.units import CLOCK_TEXT, Serum, parse_clock, parse_serum
 from magnerve.errors import InputError, ProfileError, UnitError, _show
 from magnerve.knowledge import Knowledge
@@ -91,12 +92,11 @@ def _upper(raw: object) -> object:
 def _text(raw: object) -> object:
     if isinstance(raw, str):
         cleaned = raw.strip()
-        if any(ord(ch) < 32 and ch not in "\t" for ch in cleaned) or any(
-            0x7F <= ord(ch) <= 0x9F for ch in cleaned
-        ):
-            raise _Problem("plain text without control characters")
-        if any(0xD800 <= ord(ch) <= 0xDFFF for ch in cleaned):
+        bad = forbidden_character(cleaned)
+        if bad is not None and unicodedata.category(bad) == "Cs":
             raise _Problem("valid Unicode text (it holds a lone surrogate)")
+        if bad is not None:
+            raise _Problem("plain text without control characters")
         return cleaned
     return raw
 

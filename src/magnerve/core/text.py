@@ -40,3 +40,17 @@ def suggest(word: str, choices: Iterable[str], *, cutoff: float = 70.0) -> str |
         return None
     found = process.extractOne(word, options, scorer=fuzz.WRatio, score_cutoff=cutoff)
     return None if found is None else str(found[0])
+
+
+def forbidden_character(value: str, allowed: str = "\t") -> str | None:
+    """The first character free text must not hold, or None when it is clean.
+
+    Refused: a lone surrogate (text that was not valid UTF-8, or a JSON "\\ud800" escape)
+    and C0/C1 control characters other than ``allowed`` (escape and bell, printed raw, drive
+    the terminal). Profiles and journal entries share this one rule.
+    """
+    for char in value:
+        category = unicodedata.category(char)
+        if category == "Cs" or (category == "Cc" and char not in allowed):
+            return char
+    return None

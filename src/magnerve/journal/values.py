@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from magnerve.core.entries import ENTRY_KINDS, EntryKind
+from magnerve.core.text import forbidden_character
 from magnerve.errors import InputError
 
 if TYPE_CHECKING:
@@ -67,25 +68,14 @@ def check_kind(kind: object, field: str = "kind") -> EntryKind:
 
 
 #: Whitespace controls a note may hold (a note keeps its line breaks); other text only tab.
-_NOTE_CONTROLS = frozenset("\t\n\r")
-_TEXT_CONTROLS = frozenset("\t")
-
-
-def _bad_character(value: str, allowed: frozenset[str]) -> str | None:
-    """The first character ``value`` must not hold: a lone surrogate (text that was not
-    valid UTF-8, or a JSON "\\ud800" escape) or a C0/C1 control character (escape, bell...:
-    printed raw they drive the terminal). None when the text is clean."""
-    for char in value:
-        category = unicodedata.category(char)
-        if category == "Cs" or (category == "Cc" and char not in allowed):
-            return char
-    return None
+_NOTE_CONTROLS = "\t\n\r"
+_TEXT_CONTROLS = "\t"
 
 
 def check_text(value: str, field: str, expected: str, *, newlines: bool = False) -> str:
     """``value`` if it holds no lone surrogates and no control characters (tab always, line
     breaks only with ``newlines``), else an InputError naming the character."""
-    bad = _bad_character(value, _NOTE_CONTROLS if newlines else _TEXT_CONTROLS)
+    bad = forbidden_character(value, _NOTE_CONTROLS if newlines else _TEXT_CONTROLS)
     if bad is None:
         return value
     code = f"U+{ord(bad):04X}"
